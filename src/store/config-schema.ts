@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { CHARGE_MODES } from '../domain/charger-state.ts';
+
+/**
+ * The installation config file (YAML), version 1. Unknown keys are errors so that a typo never silently falls back
+ * to a default. `config/sunplug.schema.json` is generated from this schema (`npm run schema`).
+ */
+
+const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'an id of letters, digits, _ . : - (at most 64)');
+
+const modbusTcp = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(502),
+  unit: z.number().int().min(0).max(255).default(1),
+  timeoutMs: z.number().int().min(100).max(30000).default(1000),
+});
+
+export const meterConfigSchema = z.strictObject({
+  id,
+  role: z.enum(['grid', 'pv', 'battery']),
+  device: z.enum(['sunspec']).describe('Device profile; "sunspec" discovers the SunSpec model chain'),
+  modbus: modbusTcp,
+  pollIntervalMs: z.number().int().min(200).max(60000).optional()
+    .describe('Default: 1000 for the grid meter, 3000 for others'),
+  maxAgeMs: z.number().int().min(1000).max(600000).optional()
+    .describe('A reading older than this is stale. Default: 10 x the poll interval, at least 5 s'),
+});
+
+export const chargerConfigSchema = z.strictObject({
+  id,
+  name: z.string().max(64).optional(),
+  maxCurrentA: z.number().min(6).max(80).default(16),
+  minCurrentA: z.number().min(6).max(32).default(6),
+  phases: z.union([z.literal(1), z.literal(3)]).default(3),
+  mode: z.enum(CHARGE_MODES).default('solar'),
+  priority: z.number().int().min(0).max(100).default(0),
+});
+
+export const siteConfigSchema = z.strictObject({
+  name: z.string().min(1).max(64).default('Home'),
+  timezone: z.string().min(1).default('UTC').refine(isKnownTimeZone, 'an IANA time zone such as Europe/Berlin'),
+  voltageV: z.number().min(100).max(260).default(230).describe('Phase-to-neutral voltage, V'),
+  phases: z.union([z.literal(1), z.literal(3)]).default(3),
+  mainFuseA: z.number().min(6).max(400).describe('Rating of the main fuse per phase, A'),
+  safetyMarginA: z.number().min(0).max(20).default(1)
+    .describe('Headroom kept below the main fuse rating on every phase, A'),
+  safeCurrentA: z.number().min(0).max(32).default(6)
+    .describe('Current per phase every charger falls back to when the grid meter is stale, A (0 pauses)'),
+  gridMeter: id.optional().describe('Id of the meter that measures the grid connection'),
+});
+
+export const controlConfigSchema = z.strictObject({
+  tickMs: z.number().int().min(200).max(10000).default(1000),
+  solarEnableDelayS: z.number().min(0).max(3600).default(60),
+  solarDisableDelayS: z.number().min(0).max(3600).default(180),
+  solarEnableThresholdW: z.number().min(-10000).max(10000).default(0)
+    .describe('Extra surplus beyond the minimum charging power needed to start, W'),
+  solarDisableThresholdW: z.number().min(-10000).max(10000).default(0)
+    .describe('Grid import tolerated at minimum current before the stop timer runs, W'),
+  solarCadenceS: z.number().min(1).max(120).default(5)
+    .describe('How often the solar target is recomputed, s (the fuse is checked every tick)'),
+});
+
+export const configSchema = z.strictObject({
+  site: siteConfigSchema,
+  meters: z.array(meterConfigSchema).default([]),
+  chargers: z.array(chargerConfigSchema).default([]),
+  ocpp: z.strictObject({
+    port: z.number().int().min(0).max(65535).default(8887),
+    host: z.string().default('0.0.0.0'),
+  }).default({ port: 8887, host: '0.0.0.0' }),
+  http: z.strictObject({
+    port: z.number().int().min(0).max(65535).default(8080),
+    host: z.string().default('0.0.0.0'),
+  }).default({ port: 8080, host: '0.0.0.0' }),
+  control: controlConfigSchema.default(controlConfigSchema.parse({})),
+}).superRefine((config, ctx) => {
+  const meterIds = new Set<string>();
+  config.meters.forEach((meter, index) => {
+    if (meterIds.has(meter.id)) {
+      ctx.addIssue({ code: 'custom', path: ['meters', index, 'id'], message: `duplicate meter id "${meter.id}"` });
+    }
+    meterIds.add(meter.id);
+  });
+  const chargerIds = new Set<string>();
+  config.chargers.forEach((charger, index) => {
+    if (chargerIds.has(charger.id)) {
+      ctx.addIssue({ code: 'custom', path: ['chargers', index, 'id'], message: `duplicate charger id "${charger.id}"` });
+    }
+    chargerIds.add(charger.id);
+    if (charger.minCurrentA > charger.maxCurrentA) {
+      ctx.addIssue({ code: 'custom', path: ['chargers', index, 'minCurrentA'], message: 'must not exceed maxCurrentA' });
+    }
+  });
+  const grid = config.site.gridMeter;
+  if (grid !== undefined && !config.meters.some((m) => m.id === grid && m.role === 'grid')) {
+    ctx.addIssue({ code: 'custom', path: ['site', 'gridMeter'], message: `no meter with id "${grid}" and role grid` });
+  }
+});
+
+export type SunplugConfig = z.output<typeof configSchema>;
+export type MeterConfig = z.output<typeof meterConfigSchema>;
+export type ChargerConfig = z.output<typeof chargerConfigSchema>;
+
+function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
