@@ -1,0 +1,202 @@
+import { roundDownToTenth, type ChargeLimit } from '../domain/charge-limit.ts';
+import type { ChargerState } from '../domain/charger-state.ts';
+import { ageMs, type PhaseValues } from '../domain/meter-reading.ts';
+import type { Reason } from '../domain/reason.ts';
+import type { SiteSnapshot } from '../domain/site-snapshot.ts';
+import {
+  allocateFuseHeadroom, chargerGridPhases, chargerHeadroomA, chargerPhaseCurrentsA, gridPhaseCurrentsA,
+  type FuseDemand,
+} from './fuse-guard.ts';
+import type { ChargerPolicySettings, PolicySettings } from './policy-settings.ts';
+import { availableSolarPowerW, IDLE_SOLAR_STATE, stepSolar, type SolarChargerState } from './solar-surplus.ts';
+
+/** What the policy remembers between ticks, per charger. Plain data so that it can be logged and tested. */
+export interface ChargerPolicyState {
+  solar: SolarChargerState;
+  solarReason?: Reason;
+  solarDetail?: string;
+  /** Last limit handed out, A, and the one before it; with the time it changed. */
+  limitA?: number;
+  previousLimitA?: number;
+  limitChangedAtMs?: number;
+}
+
+export interface PolicyState {
+  chargers: Readonly<Record<string, ChargerPolicyState>>;
+}
+
+export const INITIAL_POLICY_STATE: PolicyState = { chargers: {} };
+
+/** One line of the decision log: why a charger got its limit, with the numbers behind it. */
+export interface DecisionNote {
+  chargerId: string;
+  reason: Reason;
+  detail: string;
+}
+
+export interface Decision {
+  limits: ChargeLimit[];
+  next: PolicyState;
+  reasons: DecisionNote[];
+}
+
+/** A charger's measurement is used for solar decisions only once it can reflect the last limit, or after this. */
+const MEASUREMENT_WAIT_LIMIT_MS = 60_000;
+
+/**
+ * The whole charging policy for one tick. Pure: time arrives in `snapshot.nowMs`, memory in `state`.
+ * Order of clamps: the mode's target first (off, solar, fast), then the fuse, which always wins.
+ */
+export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: PolicySettings): Decision {
+  const { site } = settings;
+  const nowMs = snapshot.nowMs;
+  const connected = settings.chargers.flatMap((cfg) => {
+    const live = snapshot.chargers.find((c) => c.id === cfg.id);
+    return live?.connected ? [{ cfg, live, memory: state.chargers[cfg.id] ?? { solar: IDLE_SOLAR_STATE } }] : [];
+  });
+  const reasons: DecisionNote[] = settings.chargers
+    .filter((cfg) => !connected.some((c) => c.cfg.id === cfg.id))
+    .map((cfg) => ({ chargerId: cfg.id, reason: 'charger-offline' as const, detail: 'no OCPP connection' }));
+  const next: Record<string, ChargerPolicyState> = {};
+  const limits: ChargeLimit[] = [];
+
+  const grid = snapshot.grid;
+  if (grid === undefined || ageMs(grid, nowMs) > site.gridMaxAgeMs) {
+    const age = grid === undefined ? 'no reading yet' : `last reading ${Math.round(ageMs(grid, nowMs) / 1000)} s old`;
+    for (const { cfg, memory } of connected) {
+      const currentA = usableCurrentA(Math.min(site.safeCurrentA, cfg.maxCurrentA), cfg);
+      limits.push({ chargerId: cfg.id, currentA, phases: cfg.phases, reason: 'stale-meter', safety: true });
+      reasons.push({ chargerId: cfg.id, reason: 'stale-meter', detail: `grid meter stale (${age}): safe current ${currentA} A` });
+      next[cfg.id] = remember({ solar: IDLE_SOLAR_STATE }, memory, currentA, nowMs);
+    }
+    return { limits, next: { chargers: next }, reasons };
+  }
+
+  // Mode targets.
+  let surplusLeftW = availableSolarPowerW(snapshot, grid.powerW);
+  const byPriority = [...connected].sort((a, b) => b.cfg.priority - a.cfg.priority || a.cfg.id.localeCompare(b.cfg.id));
+  const wants = new Map<string, { desiredA: number; reason: Reason; detail: string; solar: ChargerPolicyState }>();
+  for (const { cfg, live, memory } of byPriority) {
+    if (cfg.mode === 'off') {
+      wants.set(cfg.id, { desiredA: 0, reason: 'user-off', detail: 'mode off', solar: { solar: IDLE_SOLAR_STATE } });
+    } else if (!live.vehicleConnected) {
+      const desiredA = cfg.mode === 'fast' ? cfg.maxCurrentA : 0;
+      wants.set(cfg.id, { desiredA, reason: 'no-vehicle', detail: `no car plugged in (mode ${cfg.mode})`, solar: { solar: IDLE_SOLAR_STATE } });
+    } else if (cfg.mode === 'fast') {
+      wants.set(cfg.id, { desiredA: cfg.maxCurrentA, reason: 'fast', detail: `fast: up to ${cfg.maxCurrentA} A`, solar: { solar: IDLE_SOLAR_STATE } });
+    } else {
+      const held = memory.solar;
+      if (solarMayMove(memory, live, nowMs, settings)) {
+        const step = stepSolar(held, surplusLeftW, nowMs, cfg, settings.solar, site.voltageV);
+        wants.set(cfg.id, { desiredA: step.targetA, reason: step.reason, detail: step.detail,
+          solar: { solar: step.state, solarReason: step.reason, solarDetail: step.detail } });
+      } else {
+        wants.set(cfg.id, { desiredA: held.enabled ? held.targetA : 0, reason: memory.solarReason ?? 'solar-waiting',
+          detail: memory.solarDetail ?? 'waiting for the charger to report', solar: memory });
+      }
+      surplusLeftW -= (wants.get(cfg.id)!.desiredA) * cfg.phases * site.voltageV;
+    }
+  }
+
+  // The fuse: what the rest of the home draws on each phase sets the chargers' headroom.
+  const gridA = gridPhaseCurrentsA(grid, site);
+  const chargersA = connected.reduce<PhaseValues>((sum, { cfg, live, memory }) => {
+    const own = chargerPhaseCurrentsA(live, cfg.phases, site.voltageV);
+    const believedA = believedChargerCurrentA(memory, nowMs, site.chargerSettleMs);
+    return [0, 1, 2].map((p) => sum[p]! + Math.min(own[p]!, believedA)) as unknown as PhaseValues;
+  }, [0, 0, 0]);
+  const headroomA = chargerHeadroomA(gridA, chargersA, site);
+  const drawing = connected.filter(({ cfg, live }) => live.vehicleConnected && cfg.mode !== 'off');
+  const demands: FuseDemand[] = drawing.map(({ cfg, memory }) => ({
+    chargerId: cfg.id,
+    desiredA: Math.min(wants.get(cfg.id)!.desiredA, raiseCapA(memory, nowMs, site.chargerSettleMs)),
+    minCurrentA: cfg.minCurrentA,
+    phases: cfg.phases,
+    priority: cfg.priority,
+  }));
+  const allocation = allocateFuseHeadroom(headroomA, demands);
+  const leftA = leftoverHeadroomA(headroomA, demands, allocation);
+
+  for (const { cfg, memory } of connected) {
+    const want = wants.get(cfg.id)!;
+    const share = allocation.get(cfg.id);
+    let currentA: number;
+    let reason = want.reason;
+    let detail = want.detail;
+    if (share !== undefined) {
+      currentA = usableCurrentA(share.currentA, cfg);
+      if (share.paused || (want.desiredA > 0 && currentA === 0)) {
+        reason = 'fuse-paused';
+        detail = `fuse headroom ${formatPhases(headroomA)} A does not fit ${cfg.minCurrentA} A for this charger`;
+      } else if (share.limited || currentA < roundDownToTenth(want.desiredA)) {
+        reason = 'fuse-limit';
+        detail = `${want.detail}; fuse headroom ${formatPhases(headroomA)} A allows ${currentA} A`;
+      }
+    } else {
+      // No car, or mode off: offer what is left so a car plugged in on a fast charger starts without waiting.
+      const roomA = Math.min(...chargerGridPhases(cfg.phases).map((p) => leftA[p]!));
+      currentA = usableCurrentA(Math.min(want.desiredA, roomA), cfg);
+    }
+    const safety = reason === 'fuse-limit' || reason === 'fuse-paused';
+    limits.push({ chargerId: cfg.id, currentA, phases: cfg.phases, reason, safety });
+    reasons.push({ chargerId: cfg.id, reason, detail });
+    next[cfg.id] = remember(want.solar, memory, currentA, nowMs);
+  }
+  return { limits, next: { chargers: next }, reasons };
+}
+
+/** A current the charger can actually apply: 0.1 A steps, and 0 below its minimum. */
+function usableCurrentA(currentA: number, cfg: ChargerPolicySettings): number {
+  const rounded = roundDownToTenth(Math.max(0, currentA));
+  return rounded < cfg.minCurrentA ? 0 : Math.min(rounded, cfg.maxCurrentA);
+}
+
+function remember(solar: ChargerPolicyState, memory: ChargerPolicyState, limitA: number, nowMs: number): ChargerPolicyState {
+  const changed = memory.limitA !== limitA;
+  return {
+    solar: solar.solar,
+    solarReason: solar.solarReason,
+    solarDetail: solar.solarDetail,
+    limitA,
+    previousLimitA: changed ? memory.limitA : memory.previousLimitA,
+    limitChangedAtMs: changed ? nowMs : memory.limitChangedAtMs,
+  };
+}
+
+function settling(memory: ChargerPolicyState, nowMs: number, settleMs: number): boolean {
+  return memory.limitChangedAtMs !== undefined && nowMs - memory.limitChangedAtMs < settleMs;
+}
+
+/**
+ * The most current a charger can be drawing, A: while it settles it may still draw its previous limit, afterwards
+ * no more than its limit. Counting a charger below its measurement would hide home load and is never done past this.
+ */
+function believedChargerCurrentA(memory: ChargerPolicyState, nowMs: number, settleMs: number): number {
+  if (memory.limitA === undefined) return Number.POSITIVE_INFINITY;
+  if (settling(memory, nowMs, settleMs)) return Math.max(memory.limitA, memory.previousLimitA ?? Number.POSITIVE_INFINITY);
+  return memory.limitA;
+}
+
+/** While a charger settles, the fuse may lower its limit further but not raise it. */
+function raiseCapA(memory: ChargerPolicyState, nowMs: number, settleMs: number): number {
+  return settling(memory, nowMs, settleMs) && memory.limitA !== undefined ? memory.limitA : Number.POSITIVE_INFINITY;
+}
+
+/** Solar targets move at their cadence, and only on a charger measurement taken after its last limit settled. */
+function solarMayMove(memory: ChargerPolicyState, live: ChargerState, nowMs: number, settings: PolicySettings): boolean {
+  const last = memory.solar.decidedAtMs;
+  if (last !== undefined && nowMs - last < settings.solar.cadenceMs) return false;
+  const changedAt = memory.limitChangedAtMs;
+  if (changedAt === undefined || memory.limitA === 0) return true;
+  if (nowMs - changedAt >= MEASUREMENT_WAIT_LIMIT_MS) return true;
+  return (live.measuredAtMs ?? Number.NEGATIVE_INFINITY) >= changedAt + settings.site.chargerSettleMs;
+}
+
+function leftoverHeadroomA(headroomA: PhaseValues, demands: readonly FuseDemand[], allocation: Map<string, { currentA: number }>): number[] {
+  return [0, 1, 2].map((p) => demands.reduce((left, d) =>
+    chargerGridPhases(d.phases).includes(p) ? left - (allocation.get(d.chargerId)?.currentA ?? 0) : left, headroomA[p]!));
+}
+
+function formatPhases(values: PhaseValues): string {
+  return values.map((v) => v.toFixed(1)).join('/');
+}

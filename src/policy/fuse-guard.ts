@@ -1,0 +1,99 @@
+import type { ChargerState } from '../domain/charger-state.ts';
+import type { MeterReading, PhaseValues } from '../domain/meter-reading.ts';
+import type { SitePolicySettings } from './policy-settings.ts';
+
+/** Grid phases a charger's L1..L3 land on. Phase rotation per charger extends this later; today L1 is L1. */
+export function chargerGridPhases(phases: 1 | 3): readonly number[] {
+  return phases === 1 ? [0] : [0, 1, 2];
+}
+
+/** Current on each grid phase, A, positive for import. Falls back to an even split of total power. */
+export function gridPhaseCurrentsA(grid: MeterReading, site: SitePolicySettings): PhaseValues {
+  if (grid.phaseCurrentsA) return grid.phaseCurrentsA;
+  if (grid.phasePowersW) {
+    const [a, b, c] = grid.phasePowersW;
+    return [a / site.voltageV, b / site.voltageV, c / site.voltageV];
+  }
+  if (site.phases === 1) return [grid.powerW / site.voltageV, 0, 0];
+  const perPhase = grid.powerW / (3 * site.voltageV);
+  return [perPhase, perPhase, perPhase];
+}
+
+/** A charger's own current on each grid phase, A. */
+export function chargerPhaseCurrentsA(charger: ChargerState, phases: 1 | 3, voltageV: number): PhaseValues {
+  const out = [0, 0, 0];
+  const gridPhases = chargerGridPhases(phases);
+  gridPhases.forEach((gridPhase, i) => {
+    const measured = charger.phaseCurrentsA?.[i];
+    out[gridPhase] = measured ?? (charger.connected ? charger.powerW / (gridPhases.length * voltageV) : 0);
+  });
+  return [out[0]!, out[1]!, out[2]!];
+}
+
+/**
+ * Current left for the chargers on each phase, A: the fuse rating less the margin less what the rest of the home
+ * draws. Export (negative grid current) adds headroom, because the fuse sees the net current.
+ */
+export function chargerHeadroomA(gridA: PhaseValues, chargersA: PhaseValues, site: SitePolicySettings): PhaseValues {
+  const limit = site.mainFuseA - site.safetyMarginA;
+  return [limit - (gridA[0] - chargersA[0]), limit - (gridA[1] - chargersA[1]), limit - (gridA[2] - chargersA[2])];
+}
+
+export interface FuseDemand {
+  chargerId: string;
+  desiredA: number;
+  minCurrentA: number;
+  phases: 1 | 3;
+  priority: number;
+}
+
+export interface FuseAllocation {
+  currentA: number;
+  /** Got less than it asked for because of the fuse. */
+  limited: boolean;
+  /** Asked for current but was paused so that higher-priority chargers fit. */
+  paused: boolean;
+}
+
+/**
+ * Shares the headroom among chargers that want current: every charger gets the same current (capped by what it
+ * asked for), as high as every phase allows. If that level leaves a charger below its minimum, the charger with the
+ * lowest priority (then the last id) is paused and the rest share again. Never exceeds the headroom on any phase.
+ */
+export function allocateFuseHeadroom(headroomA: PhaseValues, demands: readonly FuseDemand[]): Map<string, FuseAllocation> {
+  const result = new Map<string, FuseAllocation>();
+  const active = demands.filter((d) => d.desiredA > 0)
+    .sort((a, b) => b.priority - a.priority || a.chargerId.localeCompare(b.chargerId));
+  for (const d of demands) if (d.desiredA <= 0) result.set(d.chargerId, { currentA: 0, limited: false, paused: false });
+  while (active.length > 0) {
+    const level = highestSharedLevelA(headroomA, active);
+    const starved = active.some((d) => Math.min(d.desiredA, level) < d.minCurrentA);
+    if (!starved) {
+      for (const d of active) {
+        const currentA = Math.min(d.desiredA, level);
+        result.set(d.chargerId, { currentA, limited: currentA < d.desiredA, paused: false });
+      }
+      return result;
+    }
+    const dropped = active.pop()!;
+    result.set(dropped.chargerId, { currentA: 0, limited: true, paused: true });
+  }
+  return result;
+}
+
+function highestSharedLevelA(headroomA: PhaseValues, demands: readonly FuseDemand[]): number {
+  const fits = (level: number): boolean => [0, 1, 2].every((phase) => {
+    const load = demands.reduce((sum, d) =>
+      chargerGridPhases(d.phases).includes(phase) ? sum + Math.min(d.desiredA, level) : sum, 0);
+    return load <= headroomA[phase]! + 1e-9;
+  });
+  let low = 0;
+  let high = Math.max(...demands.map((d) => d.desiredA));
+  if (fits(high)) return high;
+  if (!fits(0)) return 0;
+  for (let i = 0; i < 40; i++) {
+    const mid = (low + high) / 2;
+    if (fits(mid)) low = mid; else high = mid;
+  }
+  return low;
+}
