@@ -1,0 +1,78 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { CHARGE_MODES } from '../domain/charger-state.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { SiteService } from './site-service.ts';
+
+const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+
+const modeBody = z.strictObject({ mode: z.enum(CHARGE_MODES) });
+const decisionsQuery = z.strictObject({
+  chargerId: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+/** An API error answered as `{ error: { code, message } }`; codes are stable, messages are for people. */
+class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * HTTP API v1 (documented in docs/api.md) and the dashboard's static files. Every input is checked with zod and a
+ * wrong call gets a 4xx with a message saying what was expected; nothing is changed by a rejected call.
+ */
+export function createHttpApp(service: SiteService, logger: Logger): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/api', express.json({ limit: '64kb' }));
+
+  app.get('/api/v1/state', (_req, res) => {
+    res.json(service.state());
+  });
+
+  app.get('/api/v1/chargers/:id', (req, res) => {
+    const charger = service.state().chargers.find((c) => c.id === req.params.id);
+    if (!charger) throw new ApiError(404, 'charger_not_found', `no charger with id "${req.params.id}"`);
+    res.json(charger);
+  });
+
+  app.put('/api/v1/chargers/:id/mode', async (req, res) => {
+    const body = modeBody.safeParse(req.body);
+    if (!body.success) {
+      throw new ApiError(400, 'invalid_body', `expected {"mode": one of ${CHARGE_MODES.join(', ')}}: ${body.error.issues[0]?.message}`);
+    }
+    const found = await service.setChargerMode(req.params.id, body.data.mode);
+    if (!found) throw new ApiError(404, 'charger_not_found', `no charger with id "${req.params.id}"`);
+    res.json(service.state().chargers.find((c) => c.id === req.params.id));
+  });
+
+  app.get('/api/v1/decisions', (req, res) => {
+    const query = decisionsQuery.safeParse(req.query);
+    if (!query.success) throw new ApiError(400, 'invalid_query', query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    res.json(service.decisions(query.data));
+  });
+
+  app.use('/api', (req) => {
+    throw new ApiError(404, 'not_found', `no API route ${req.method} ${req.originalUrl}`);
+  });
+
+  app.use(express.static(WEB_ROOT, { index: 'index.html', maxAge: 0 }));
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof ApiError) {
+      res.status(error.status).json({ error: { code: error.code, message: error.message } });
+      return;
+    }
+    const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
+    if (status >= 400 && status < 500) {
+      res.status(status).json({ error: { code: 'bad_request', message: (error as Error).message } });
+      return;
+    }
+    logger.error({ err: error, url: req.originalUrl }, 'HTTP request failed');
+    res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
+  });
+  return app;
+}

@@ -1,0 +1,13 @@
+import type { ChargeMode } from '../domain/charger-state.ts';
+import type { DecisionLogEntry } from '../control/decision-log.ts';
+import type { SiteStateView } from '../control/site-state.ts';
+
+/** What the HTTP API, the dashboard socket and (later) Home Assistant may ask of the running site. */
+export interface SiteService {
+  state(): SiteStateView;
+  /** Resolves false when no charger has this id. */
+  setChargerMode(chargerId: string, mode: ChargeMode): Promise<boolean>;
+  decisions(filter: { chargerId?: string; limit?: number }): DecisionLogEntry[];
+  /** Calls the listener whenever the state may have changed (after every control tick). */
+  onStateChange(listener: () => void): () => void;
+}

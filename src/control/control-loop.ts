@@ -1,0 +1,139 @@
+import type { ChargerAdapter } from '../chargers/charger-adapter.ts';
+import type { ChargeLimit } from '../domain/charge-limit.ts';
+import type { MeterReading, MeterRole } from '../domain/meter-reading.ts';
+import type { SiteSnapshot } from '../domain/site-snapshot.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Logger } from '../platform/logger.ts';
+import { decide, INITIAL_POLICY_STATE, type Decision, type PolicyState } from '../policy/decide.ts';
+import { gridPhaseCurrentsA } from '../policy/fuse-guard.ts';
+import type { PolicySettings } from '../policy/policy-settings.ts';
+import { DecisionLog, type TickTrigger } from './decision-log.ts';
+import type { LimitWriter, WriteOutcome } from './limit-writer.ts';
+
+export interface ControlLoopOptions {
+  clock: Clock;
+  logger: Logger;
+  tickMs: number;
+  settings: () => PolicySettings;
+  latestReading: (role: MeterRole) => MeterReading | undefined;
+  chargers: () => readonly ChargerAdapter[];
+  writer: LimitWriter;
+  decisionLog?: DecisionLog;
+}
+
+export interface TickResult {
+  atMs: number;
+  trigger: TickTrigger;
+  decision: Decision;
+  writes: Map<string, WriteOutcome>;
+}
+
+/**
+ * The loop: every tick it snapshots the latest readings, calls the pure `decide()`, and writes every charger's limit
+ * in parallel, so an overload is answered for all chargers in the same tick. A grid reading over the fuse limit does
+ * not wait for the next tick. Ticks never overlap: a trigger during a tick runs one more tick right after it.
+ */
+export class ControlLoop {
+  readonly decisionLog: DecisionLog;
+  private state: PolicyState = INITIAL_POLICY_STATE;
+  private running: Promise<void> | undefined;
+  private queued: TickTrigger | undefined;
+  private stopTimer: (() => void) | undefined;
+  private last: TickResult | undefined;
+  private readonly tickListeners = new Set<(result: TickResult) => void>();
+
+  constructor(private readonly options: ControlLoopOptions) {
+    this.decisionLog = options.decisionLog ?? new DecisionLog();
+  }
+
+  start(): void {
+    this.stopTimer = this.options.clock.every(this.options.tickMs, () => this.trigger('scheduled'),
+      (error) => this.options.logger.error({ err: error }, 'control tick failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.stopTimer?.();
+    this.stopTimer = undefined;
+    this.queued = undefined;
+    await this.running;
+  }
+
+  lastTick(): TickResult | undefined {
+    return this.last;
+  }
+
+  onTick(listener: (result: TickResult) => void): () => void {
+    this.tickListeners.add(listener);
+    return () => this.tickListeners.delete(listener);
+  }
+
+  /** Called for every new grid reading: over the fuse limit on any phase, decide now. */
+  onGridReading(reading: MeterReading): void {
+    const site = this.options.settings().site;
+    const limitA = site.mainFuseA - site.safetyMarginA;
+    if (gridPhaseCurrentsA(reading, site).some((a) => a > limitA)) void this.trigger('overload');
+  }
+
+  /** Runs a tick now, or right after the running one. Resolves when that tick is done. */
+  trigger(trigger: TickTrigger): Promise<void> {
+    if (this.running) {
+      if (this.queued === undefined || trigger === 'overload') this.queued = trigger;
+      return this.running;
+    }
+    this.running = this.runTicks(trigger).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async runTicks(first: TickTrigger): Promise<void> {
+    let trigger: TickTrigger | undefined = first;
+    while (trigger !== undefined) {
+      this.queued = undefined;
+      try {
+        await this.tick(trigger);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'control tick failed');
+      }
+      trigger = this.queued;
+    }
+  }
+
+  private async tick(trigger: TickTrigger): Promise<void> {
+    const { clock, writer } = this.options;
+    const adapters = this.options.chargers();
+    const snapshot: SiteSnapshot = {
+      nowMs: clock.nowMs(),
+      grid: this.options.latestReading('grid'),
+      pv: this.options.latestReading('pv'),
+      battery: this.options.latestReading('battery'),
+      chargers: adapters.map((a) => a.snapshot()),
+    };
+    const decision = decide(snapshot, this.state, this.options.settings());
+    this.state = decision.next;
+    const byId = new Map(adapters.map((a) => [a.id, a]));
+    const writes = new Map<string, WriteOutcome>();
+    await Promise.all(decision.limits.map(async (limit) => {
+      const adapter = byId.get(limit.chargerId);
+      if (!adapter) return;
+      writes.set(limit.chargerId, await this.safeWrite(adapter, limit, snapshot.nowMs));
+    }));
+    for (const note of decision.reasons) {
+      const limit = decision.limits.find((l) => l.chargerId === note.chargerId);
+      this.decisionLog.record({
+        atMs: snapshot.nowMs, chargerId: note.chargerId, currentA: limit?.currentA ?? 0, reason: note.reason,
+        detail: note.detail, trigger, outcome: writes.get(note.chargerId)?.outcome ?? 'none',
+      });
+    }
+    this.last = { atMs: snapshot.nowMs, trigger, decision, writes };
+    for (const listener of this.tickListeners) listener(this.last);
+  }
+
+  private async safeWrite(adapter: ChargerAdapter, limit: ChargeLimit, nowMs: number): Promise<WriteOutcome> {
+    try {
+      return await this.options.writer.write(adapter, limit, nowMs);
+    } catch (error) {
+      return { outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

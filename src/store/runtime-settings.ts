@@ -1,0 +1,57 @@
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import { DataFile } from 'lowdb/node';
+import { z } from 'zod';
+import { CHARGE_MODES, type ChargeMode } from '../domain/charger-state.ts';
+import type { Logger } from '../platform/logger.ts';
+
+/**
+ * Settings a person changes while Sunplug runs (charge modes today; tariffs, approvals and RFID cards join later),
+ * kept in `settings.json` in the data directory and written atomically (lowdb writes a temp file and renames it).
+ * The installation config file is never rewritten.
+ */
+const runtimeSettingsSchema = z.strictObject({
+  version: z.literal(1),
+  chargers: z.record(z.string(), z.strictObject({ mode: z.enum(CHARGE_MODES).optional() })),
+});
+
+export type RuntimeSettingsData = z.output<typeof runtimeSettingsSchema>;
+
+const EMPTY: RuntimeSettingsData = { version: 1, chargers: {} };
+
+export class RuntimeSettings {
+  private constructor(private readonly db: Low<RuntimeSettingsData>) {}
+
+  /**
+   * Opens the settings file. A file that cannot be read as settings is moved aside (kept, never deleted) and
+   * Sunplug starts from the installation config, logging where the old file went.
+   */
+  static async open(dataDir: string, logger: Logger, nowMs: number): Promise<RuntimeSettings> {
+    const file = join(dataDir, 'settings.json');
+    const adapter = new DataFile<RuntimeSettingsData>(file, {
+      parse: (text) => runtimeSettingsSchema.parse(JSON.parse(text)),
+      stringify: (data) => `${JSON.stringify(data, null, 2)}\n`,
+    });
+    const db = new Low(adapter, structuredClone(EMPTY));
+    try {
+      await db.read();
+    } catch (error) {
+      const aside = `${file}.unreadable-${nowMs}`;
+      await rename(file, aside);
+      logger.error({ file, movedTo: aside, err: error instanceof Error ? error.message : String(error) },
+        'settings file unreadable: moved aside, starting from the installation config');
+      db.data = structuredClone(EMPTY);
+    }
+    return new RuntimeSettings(db);
+  }
+
+  chargerMode(chargerId: string): ChargeMode | undefined {
+    return this.db.data.chargers[chargerId]?.mode;
+  }
+
+  async setChargerMode(chargerId: string, mode: ChargeMode): Promise<void> {
+    this.db.data.chargers[chargerId] = { ...this.db.data.chargers[chargerId], mode };
+    await this.db.write();
+  }
+}
