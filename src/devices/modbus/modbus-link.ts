@@ -163,7 +163,7 @@ export class ModbusLink {
       return timeout;
     }
     const closed = message === 'Port Not Open';
-    const failure = this.error(unit, closed ? 'closed' : 'protocol', closed ? 'connection closed' : message, undefined, cause);
+    const failure = this.error(unit, closed ? 'closed' : 'protocol', closed ? 'connection closed' : `malformed reply: ${message}`, undefined, cause);
     if (this.connection === connection) this.drop(failure, true);
     return failure;
   }
