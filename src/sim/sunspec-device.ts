@@ -115,15 +115,20 @@ export class SunSpecDeviceImage implements RegisterBank {
     this.write(address, point, toRawScaled(value, sf));
   }
 
-  /** Fixes a scale factor, re-encoding the points it scales. */
+  /** Fixes a scale factor, re-encoding the points it scales; refuses (changing nothing) if one would not fit. */
   setScaleFactor(modelId: number, sfName: string, sf: number | undefined): void {
     const { layout, address } = this.placed(modelId);
-    this.write(address, requirePoint(layout, sfName), sf);
-    if (sf === undefined) return;
+    const sfPoint = requirePoint(layout, sfName);
+    const rewrites: [PointLayout, number][] = [];
     for (const point of layout.points) {
       const held = this.values.get(`${modelId}.${point.name}`);
-      if (point.sf === sfName && held !== undefined) this.write(address, point, toRawScaled(held, sf));
+      if (point.sf !== sfName || held === undefined || sf === undefined) continue;
+      const raw = toRawScaled(held, sf);
+      if (!fits(point, raw)) throw new RangeError(`${modelId}.${point.name} = ${held} does not fit ${point.type} at scale factor ${sf}`);
+      rewrites.push([point, raw]);
     }
+    this.write(address, sfPoint, sf);
+    for (const [point, raw] of rewrites) this.write(address, point, raw);
   }
 
   /** Writes raw registers over a point, e.g. to simulate garbage or a sentinel. */

@@ -89,7 +89,7 @@ describe('ModbusLink', () => {
 
     const waiting = await rejection(link.readHoldingRegisters(1, 0, 1));
     assert.equal(waiting.kind, 'backoff');
-    assert.match(waiting.message, /not connected, next attempt in 500 ms \(last error: .*connection closed\)/);
+    assert.match(waiting.message, /: not connected, next attempt in 500 ms \(last error: connection closed\)$/);
 
     peer.behaviour = (frame, socket, self) => self.answer(socket, frame);
     await clock.advance(500);

@@ -35,7 +35,8 @@ export class ModbusError extends Error {
     readonly endpoint: string,
     readonly unit: number,
     readonly kind: ModbusFailureKind,
-    detail: string,
+    /** The message without the endpoint and unit. */
+    readonly detail: string,
     readonly modbusCode?: number,
     options?: ErrorOptions,
   ) {
@@ -104,7 +105,7 @@ export class ModbusLink {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.drop(new ModbusError(this.endpoint, 0, 'link-closed', 'link closed'));
+    this.drop(this.error(this.connection?.client.getID() ?? 0, 'link-closed', 'link closed'));
   }
 
   private async request(unit: number, address: number, count: number, table: 'holding' | 'input', signal?: AbortSignal): Promise<number[]> {
@@ -183,7 +184,7 @@ export class ModbusLink {
       client.destroy(() => undefined);
       const message = cause instanceof Error ? cause.message : String(cause);
       const error = this.error(unit, 'connect', `cannot connect: ${message}`, undefined, cause);
-      this.backOff(error.message);
+      this.backOff(error.detail);
       throw error;
     }
     client.setTimeout(this.timeoutMs);
@@ -210,7 +211,7 @@ export class ModbusLink {
       if (error !== undefined) connection.fail(error);
       connection.client.destroy(() => undefined);
     }
-    if (backOff && error !== undefined) this.backOff(error.message);
+    if (backOff && error !== undefined) this.backOff(error.detail);
   }
 
   private backOff(reason: string): void {
