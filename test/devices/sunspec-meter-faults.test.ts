@@ -6,7 +6,7 @@ import { FakeClock, RealClock } from '../../src/platform/clock.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { startModbusServer, type ModbusSimServer } from '../../src/sim/modbus-server.ts';
 import { createSunSpecGridMeter, createSunSpecInverter } from '../../src/sim/sunspec-device.ts';
-import { RawModbusPeer, type PeerBehaviour } from './support/raw-modbus-peer.ts';
+import { RawModbusPeer, until, type PeerBehaviour } from './support/raw-modbus-peer.ts';
 
 const grid = createSunSpecGridMeter({ manufacturer: 'X', model: 'Y', serial: 'Z' });
 grid.setPowerW(3000);
@@ -62,7 +62,13 @@ describe('SunSpecMeter under faults', () => {
   it('fails with a timeout when the device stops answering', async () => {
     const peer = await RawModbusPeer.start(faultyOnData(() => undefined));
     const link = linkTo(peer.port, 80);
-    await assert.rejects(gridMeter(link).read(), { message: `grid meter 127.0.0.1:${peer.port} unit 1: timed out after 80 ms` });
+    let settled = false;
+    const failed = assert.rejects(gridMeter(link).read().finally(() => (settled = true)), { message: `grid meter 127.0.0.1:${peer.port} unit 1: timed out after 80 ms` });
+    await until(() => peer.frames.some((f) => f.address === MODEL_203 && f.count > 2));
+    await clock.advance(79);
+    assert.equal(settled, false, 'still waiting 1 ms before the timeout');
+    await clock.advance(1);
+    await failed;
     await link.close();
     await peer.close();
   });
@@ -97,7 +103,7 @@ describe('SunSpecMeter under faults', () => {
 
   it('keeps reading devices behind other links while one device hangs', async () => {
     const silent = await RawModbusPeer.start(() => undefined);
-    const deadLink = linkTo(silent.port, 200);
+    const deadLink = new ModbusLink({ host: '127.0.0.1', port: silent.port, clock: new RealClock(), logger: silentLogger(), timeoutMs: 200 });
     const goodLink = new ModbusLink({ host: '127.0.0.1', port: healthy.port, clock: new RealClock(), logger: silentLogger() });
     const pv = createSunSpecMeter({ id: 'pv', role: 'pv', link: goodLink, unit: 1, clock, logger: silentLogger() });
     const events: string[] = [];

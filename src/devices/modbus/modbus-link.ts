@@ -4,9 +4,10 @@
  * serial queue: many devices cope badly with pipelined requests, and RS-485 gateways cannot do them at all.
  *
  * Failure handling, because modbus-serial does none of it (shared/reference/modbus.md §3):
- * - every request has a timeout (the client's own timer); without one a request in flight when the peer closes
- *   the socket would never settle;
- * - a closed socket fails the request in flight at once with "connection closed";
+ * - every request races a timeout on the injected Clock (so tests drive it, and timers stay in platform/);
+ *   without one a request to a silent peer would never settle. modbus-serial's own request timer is not used;
+ * - a closed socket fails the request in flight at once with "connection closed" (modbus-serial would leave it
+ *   pending forever);
  * - a timeout or a closed connection drops the socket; the next request reconnects. Connect failures and lost
  *   connections back off exponentially (times from the injected Clock); while backing off, requests fail fast
  *   instead of queueing, so a dead device never stalls the poll loop;
@@ -50,7 +51,7 @@ export interface ModbusLinkOptions {
   port: number;
   clock: Clock;
   logger: Logger;
-  /** Per request and per connect attempt. */
+  /** Per request (on `clock`) and per connect attempt (the socket's own timer). */
   timeoutMs?: number;
   /** Quiet time between the end of one frame and the next request; devices and gateways need a breather. */
   interFrameGapMs?: number;
@@ -128,17 +129,22 @@ export class ModbusLink {
     if (waitMs > 0) await this.options.clock.sleep(waitMs);
     const connection = await this.connect(unit);
     let data: number[];
+    const timer = new AbortController();
+    const timedOut = this.options.clock.sleep(this.timeoutMs, timer.signal).then((): never => {
+      throw this.error(unit, 'timeout', `timed out after ${this.timeoutMs} ms`);
+    });
     this.busy = true;
     try {
       connection.client.setID(unit);
       const pending = table === 'holding' ? connection.client.readHoldingRegisters(address, count)
         : connection.client.readInputRegisters(address, count);
-      data = (await Promise.race([pending, connection.closed])).data;
+      data = (await Promise.race([pending, connection.closed, timedOut])).data;
       this.answered();
     } catch (cause) {
       throw this.classify(unit, cause, connection);
     } finally {
       this.busy = false;
+      timer.abort();
     }
     if (data.length !== count) {
       const error = this.error(unit, 'protocol', `asked for ${count} registers, got ${data.length}`);
@@ -149,20 +155,18 @@ export class ModbusLink {
   }
 
   private classify(unit: number, cause: unknown, connection: Connection): ModbusError {
-    if (cause instanceof ModbusError) return cause;
-    const error = cause as { modbusCode?: unknown; errno?: unknown; message?: unknown };
+    if (cause instanceof ModbusError) {
+      // A device that stopped answering often has a wedged session; a fresh socket is the usual cure.
+      if (cause.kind === 'timeout' && this.connection === connection) this.drop(cause, false);
+      return cause;
+    }
+    const error = cause as { modbusCode?: unknown; message?: unknown };
     if (typeof error.modbusCode === 'number') {
       this.answered();
       const name = EXCEPTION_NAMES[error.modbusCode] ?? 'unknown exception';
       return this.error(unit, 'exception', `Modbus exception ${error.modbusCode} (${name})`, error.modbusCode, cause);
     }
     const message = typeof error.message === 'string' ? error.message : String(cause);
-    if (error.errno === 'ETIMEDOUT' || message === 'Timed out') {
-      // A device that stopped answering often has a wedged session; a fresh socket is the usual cure.
-      const timeout = this.error(unit, 'timeout', `timed out after ${this.timeoutMs} ms`, undefined, cause);
-      if (this.connection === connection) this.drop(timeout, false);
-      return timeout;
-    }
     const closed = message === 'Port Not Open';
     const failure = this.error(unit, closed ? 'closed' : 'protocol', closed ? 'connection closed' : `malformed reply: ${message}`, undefined, cause);
     if (this.connection === connection) this.drop(failure, true);
@@ -179,6 +183,7 @@ export class ModbusLink {
     const client = new Modbus.default();
     client.on('error', (error: unknown) => this.options.logger.debug({ endpoint: this.endpoint, err: error }, 'modbus socket error'));
     try {
+      // `timeout` here is the socket's connect/idle timeout: an unreachable host fails instead of hanging.
       await client.connectTCP(this.options.host, { port: this.options.port, timeout: this.timeoutMs });
     } catch (cause) {
       client.destroy(() => undefined);
@@ -187,7 +192,6 @@ export class ModbusLink {
       this.backOff(error.detail);
       throw error;
     }
-    client.setTimeout(this.timeoutMs);
     let fail: (error: ModbusError) => void = () => undefined;
     const closed = new Promise<never>((_resolve, reject) => { fail = reject; });
     closed.catch(() => undefined);

@@ -89,3 +89,12 @@ export class RawModbusPeer {
 export async function ticks(n = 5): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/** Turns the event loop until `condition` holds (real I/O needs a few turns); fails after `maxTurns`. */
+export async function until(condition: () => boolean, maxTurns = 10_000): Promise<void> {
+  for (let turn = 0; turn < maxTurns; turn++) {
+    if (condition()) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error('condition not reached');
+}
