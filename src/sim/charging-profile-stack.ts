@@ -37,6 +37,13 @@ interface StoredProfile {
   installedAtMs: number;
 }
 
+/** One period of a composite schedule (GetCompositeSchedule.conf), seconds from the schedule start. */
+export interface CompositePeriod {
+  startPeriod: number;
+  limit: number;
+  numberPhases?: number;
+}
+
 export interface ClearCriteria {
   id?: number;
   connectorId?: number;
@@ -95,8 +102,28 @@ export class ChargingProfileStack {
     return { ...txLimit, currentA: cap.currentA };
   }
 
-  /** Moments in [fromMs, toMs) where some profile's limit may change, for GetCompositeSchedule. */
-  changePoints(fromMs: number, toMs: number, transaction?: TransactionContext): number[] {
+  /**
+   * The limits on `connectorId` from `fromMs` for `durationS`, as periods in `unit` (W = A x phases x voltage), capped
+   * by the hardware maximum `maxCurrentA` and rounded down to 0.1.
+   */
+  compositeSchedule(connectorId: number, fromMs: number, durationS: number, unit: 'A' | 'W', maxCurrentA: number, transaction?: TransactionContext): CompositePeriod[] {
+    const periods: CompositePeriod[] = [];
+    for (const atMs of this.changePoints(fromMs, fromMs + durationS * 1000, transaction)) {
+      const limit = this.limitAt(connectorId, atMs, transaction);
+      const currentA = Math.min(maxCurrentA, limit?.currentA ?? Infinity);
+      const phases = limit?.numberPhases ?? this.options.chargerPhases;
+      const value = unit === 'W' ? currentA * phases * this.options.voltageV : currentA;
+      const rounded = Math.floor(value * 10 + 1e-9) / 10;
+      const last = periods[periods.length - 1];
+      if (last !== undefined && last.limit === rounded && last.numberPhases === limit?.numberPhases) continue;
+      const startPeriod = Math.ceil((atMs - fromMs) / 1000);
+      periods.push(limit?.numberPhases !== undefined ? { startPeriod, limit: rounded, numberPhases: limit.numberPhases } : { startPeriod, limit: rounded });
+    }
+    return periods;
+  }
+
+  /** Moments in [fromMs, toMs) where some profile's limit may change. */
+  private changePoints(fromMs: number, toMs: number, transaction?: TransactionContext): number[] {
     const points = new Set<number>([fromMs]);
     for (const stored of this.profiles) {
       const { profile } = stored;

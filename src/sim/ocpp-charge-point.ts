@@ -1,5 +1,5 @@
-import { setChargingProfileRequestSchema } from '../chargers/ocpp16/charging-profile.ts';
-import { isoTime, type SampledValue } from '../chargers/ocpp16/messages.ts';
+import { setChargingProfileRequestSchema, type ChargingProfile } from '../chargers/ocpp16/charging-profile.ts';
+import { isoTime } from '../chargers/ocpp16/messages.ts';
 import { describeCallFailure, OcppClientConnection, rpcError, type InboundCall } from '../chargers/ocpp-rpc-types.ts';
 import type { Clock } from '../platform/clock.ts';
 import { silentLogger, type Logger } from '../platform/logger.ts';
@@ -12,11 +12,13 @@ import {
   triggerMessageRequestSchema,
 } from './csms-messages.ts';
 import { ElectricVehicle, type ElectricVehicleOptions } from './electric-vehicle.ts';
+import { sampledValues } from './meter-sample.ts';
+import { WallboxOutlet } from './wallbox-outlet.ts';
 
 /**
  * SIMULATOR: an OCPP 1.6J wallbox with one connector, for the demo and for tests. It speaks the real protocol over a
  * real WebSocket (ocpp-rpc's RPCClient in strict mode, so a schema-invalid frame from the central system is refused
- * here as a real charger would), keeps charging profiles with the spec's stacking rules, and drives a simulated car
+ * here as a strict charger would), keeps charging profiles with the spec's stacking rules, and drives a simulated car
  * that follows the offered current. All time comes from the injected Clock.
  */
 
@@ -60,12 +62,16 @@ export interface HandledRequest {
 
 interface Transaction extends TransactionContext {
   idTag: string;
-  meterStartWh: number;
 }
 
-/** IEC 61851 PWM cannot signal less than 6 A: a lower limit means no offer at all (the car pauses). */
-const MIN_OFFER_A = 6;
+/** A handler's answer, and what the wallbox does once that answer is on the wire. */
+interface Reply {
+  response: object;
+  then?: () => Promise<unknown> | void;
+}
+
 const CONNECTOR_ID = 1;
+const TRIGGERABLE = ['MeterValues', 'StatusNotification', 'BootNotification', 'Heartbeat'];
 
 export class SimulatedChargePoint {
   readonly id: string;
@@ -75,18 +81,14 @@ export class SimulatedChargePoint {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly connection: OcppClientConnection;
-  private readonly chargerPhases: 1 | 3;
+  private readonly outlet: WallboxOutlet;
   /** Schedule units the wallbox takes (ChargingScheduleAllowedChargingRateUnit). */
   private readonly allowedUnits: ReadonlySet<string>;
-  private readonly maxCurrentA: number;
-  private car: ElectricVehicle | undefined;
   private transaction: Transaction | undefined;
-  private registerWh = 0;
   private reportedStatus: Ocpp16ConnectorStatus | undefined;
   /** A transaction ended by the central system while the car is still plugged in. */
   private finishing = false;
-  private pendingRemoteStart: string | undefined;
-  private lastTickMs: number;
+  private pendingRemoteStart: { idTag: string; profile?: ChargingProfile } | undefined;
   private readonly timers = new Map<'tick' | 'meter' | 'heartbeat', () => void>();
   private readonly stopping = new AbortController();
   private readonly requestListeners = new Set<(request: HandledRequest) => void>();
@@ -96,18 +98,20 @@ export class SimulatedChargePoint {
     this.id = options.id;
     this.clock = options.clock;
     this.logger = (options.logger ?? silentLogger()).child({ simulatedChargePoint: options.id });
-    this.chargerPhases = options.phases ?? 3;
-    this.maxCurrentA = options.maxCurrentA ?? 16;
-    this.lastTickMs = this.clock.nowMs();
     this.configuration = new ChargePointConfiguration(options.configuration);
-    const rateUnits = this.configuration.items('ChargingScheduleAllowedChargingRateUnit');
+    const phases = options.phases ?? 3;
     this.profiles = new ChargingProfileStack({
       maxStackLevel: this.configuration.integer('ChargeProfileMaxStackLevel', 8),
       maxProfiles: this.configuration.integer('MaxChargingProfilesInstalled', 10),
       numberOfConnectors: this.configuration.integer('NumberOfConnectors', 1),
-      chargerPhases: this.chargerPhases,
+      chargerPhases: phases,
       voltageV: options.voltageV,
     });
+    this.outlet = new WallboxOutlet({
+      connectorId: CONNECTOR_ID, clock: this.clock, profiles: this.profiles, phases,
+      maxCurrentA: options.maxCurrentA ?? 16, voltageV: options.voltageV,
+    });
+    const rateUnits = this.configuration.items('ChargingScheduleAllowedChargingRateUnit');
     this.allowedUnits = new Set([...(rateUnits.includes('Current') ? ['A'] : []), ...(rateUnits.includes('Power') ? ['W'] : [])]);
     this.connection = new OcppClientConnection({
       identity: options.id,
@@ -129,7 +133,7 @@ export class SimulatedChargePoint {
     await this.connection.connect();
     this.connection.onOpen(() => void this.sendStatus(this.desiredStatus())); // after a reconnect
     await this.boot();
-    this.lastTickMs = this.clock.nowMs();
+    this.outlet.step(); // no energy for the time before start
     this.timers.set('tick', this.clock.every(this.options.tickMs ?? 1000, () => this.tick()));
     this.scheduleMeterValues();
     await this.sendStatus(this.desiredStatus());
@@ -145,21 +149,21 @@ export class SimulatedChargePoint {
 
   /** A car is plugged in: Preparing, then (with autoStart or a pending RemoteStart) a transaction. */
   async plugIn(vehicle: ElectricVehicle | ElectricVehicleOptions = this.options.vehicle ?? {}): Promise<void> {
-    if (this.car !== undefined) throw new Error('a car is already plugged in');
-    this.car = vehicle instanceof ElectricVehicle ? vehicle : new ElectricVehicle(vehicle);
+    if (this.outlet.car !== undefined) throw new Error('a car is already plugged in');
+    this.outlet.plug(vehicle instanceof ElectricVehicle ? vehicle : new ElectricVehicle(vehicle));
     this.finishing = false;
     await this.sendStatus('Preparing');
-    const idTag = this.pendingRemoteStart ?? (this.options.autoStart === false ? undefined : this.options.idTag ?? 'SIMULATED');
+    const remote = this.pendingRemoteStart;
     this.pendingRemoteStart = undefined;
-    if (idTag !== undefined) await this.startTransaction(idTag);
+    if (remote !== undefined) await this.startTransaction(remote.idTag, remote.profile);
+    else if (this.options.autoStart !== false) await this.startTransaction(this.options.idTag ?? 'SIMULATED');
   }
 
   /** The car leaves: the transaction stops (EVDisconnected) and the connector becomes Available. */
   async unplug(): Promise<void> {
-    if (this.car === undefined) return;
+    if (this.outlet.car === undefined) return;
     if (this.transaction !== undefined) await this.stopTransaction('EVDisconnected');
-    this.car.disconnect();
-    this.car = undefined;
+    this.outlet.plug(undefined);
     this.finishing = false;
     await this.updateStatus();
   }
@@ -169,46 +173,41 @@ export class SimulatedChargePoint {
   }
 
   get vehicle(): ElectricVehicle | undefined {
-    return this.car;
+    return this.outlet.car;
   }
 
   get transactionId(): number | undefined {
     return this.transaction?.id;
   }
 
-  /** Current offered to the car per phase now, A: 0 without a transaction or below the 6 A a PWM signal allows. */
+  /** Current offered to the car per phase now, A (0 without a transaction or below 6 A). */
   get offeredCurrentA(): number {
-    if (this.transaction === undefined) return 0;
-    const limit = this.profiles.limitAt(CONNECTOR_ID, this.clock.nowMs(), this.transaction);
-    const offered = Math.min(this.maxCurrentA, limit?.currentA ?? Infinity);
-    return offered < MIN_OFFER_A ? 0 : Math.floor(offered * 10 + 1e-9) / 10;
+    return this.outlet.offeredCurrentA;
   }
 
-  /** Phases carrying current: the fewest of the wallbox, the winning profile's numberPhases and the car. */
+  /** Phases carrying current now. */
   get activePhases(): number {
-    const limit = this.transaction && this.profiles.limitAt(CONNECTOR_ID, this.clock.nowMs(), this.transaction);
-    return Math.min(this.chargerPhases, limit?.numberPhases ?? 3, this.car?.phases ?? 3);
+    return this.outlet.activePhases;
   }
 
-  /** Current the car draws per active phase, A. */
+  /** Current the car draws per active phase, A: what a plant model adds to the grid. */
   get drawnCurrentA(): number {
-    return this.car?.drawnCurrentA ?? 0;
+    return this.outlet.drawnCurrentA;
   }
 
   /** Current per wallbox phase L1..L3, A. */
   get phaseCurrentsA(): number[] {
-    const phases = this.activePhases;
-    return Array.from({ length: this.chargerPhases }, (_, i) => (i < phases ? this.drawnCurrentA : 0));
+    return this.outlet.phaseCurrentsA;
   }
 
   /** Power the car draws now, W (>= 0). */
   get powerW(): number {
-    return this.drawnCurrentA * this.activePhases * this.options.voltageV;
+    return this.outlet.powerW;
   }
 
-  /** The energy register, Wh. */
+  /** The import energy register, Wh. */
   get energyWh(): number {
-    return this.registerWh;
+    return this.outlet.energyWh;
   }
 
   /** Called after each central-system request was answered. */
@@ -222,26 +221,21 @@ export class SimulatedChargePoint {
     await this.send('MeterValues', {
       connectorId: CONNECTOR_ID,
       ...(this.transaction ? { transactionId: this.transaction.id } : {}),
-      meterValue: [{ timestamp: isoTime(this.clock.nowMs()), sampledValue: this.sampledValues(context) }],
+      meterValue: [this.meterValue(context)],
     });
   }
 
   private tick(): void {
-    const nowMs = this.clock.nowMs();
-    const elapsedMs = nowMs - this.lastTickMs;
-    this.lastTickMs = nowMs;
-    if (this.car !== undefined && elapsedMs > 0) {
-      const offered = this.offeredCurrentA;
-      this.registerWh += this.car.step(elapsedMs, offered, this.activePhases, this.options.voltageV);
-    }
+    this.outlet.step();
     void this.updateStatus(); // a profile may have expired, the battery may be full
   }
 
   private desiredStatus(): Ocpp16ConnectorStatus {
-    if (this.car === undefined) return 'Available';
+    const car = this.outlet.car;
+    if (car === undefined) return 'Available';
     if (this.transaction === undefined) return this.finishing ? 'Finishing' : 'Preparing';
-    if (this.offeredCurrentA === 0) return 'SuspendedEVSE';
-    return this.car.isFull ? 'SuspendedEV' : 'Charging';
+    if (this.outlet.offeredCurrentA === 0) return 'SuspendedEVSE';
+    return car.isFull ? 'SuspendedEV' : 'Charging';
   }
 
   private async updateStatus(): Promise<void> {
@@ -279,63 +273,64 @@ export class SimulatedChargePoint {
     this.timers.get('meter')?.();
     this.timers.delete('meter');
     const intervalS = this.configuration.integer('MeterValueSampleInterval', 0);
-    if (intervalS <= 0 || this.stopping.signal.aborted || !this.timers.has('tick')) return;
+    if (intervalS <= 0 || !this.timers.has('tick')) return;
     this.timers.set('meter', this.clock.every(intervalS * 1000, async () => {
       // Sampled data is a transaction thing in 1.6 (MeterValuesAlignedData would cover idle times).
       if (this.transaction !== undefined) await this.sendMeterValues();
     }));
   }
 
-  private async startTransaction(idTag: string): Promise<void> {
-    const authorized = await this.send('Authorize', { idTag });
-    const authorize = authorizeResponseSchema.safeParse(authorized);
+  private async startTransaction(idTag: string, profile?: ChargingProfile): Promise<void> {
+    const authorize = authorizeResponseSchema.safeParse(await this.send('Authorize', { idTag }));
     if (!authorize.success || authorize.data.idTagInfo.status !== 'Accepted') {
       this.logger.info({ idTag }, 'sim: idTag not accepted; staying in Preparing');
       return;
     }
-    const meterStartWh = Math.round(this.registerWh);
     const startedAtMs = this.clock.nowMs();
     const parsed = startTransactionResponseSchema.safeParse(await this.send('StartTransaction', {
-      connectorId: CONNECTOR_ID, idTag, meterStart: meterStartWh, timestamp: isoTime(startedAtMs),
+      connectorId: CONNECTOR_ID, idTag, meterStart: Math.round(this.outlet.energyWh), timestamp: isoTime(startedAtMs),
     }));
     if (!parsed.success) {
       this.logger.warn('sim: StartTransaction got no usable answer; staying in Preparing');
       return;
     }
-    this.transaction = { id: parsed.data.transactionId, idTag, meterStartWh, startedAtMs };
+    this.transaction = { id: parsed.data.transactionId, idTag, startedAtMs };
     if (parsed.data.idTagInfo.status !== 'Accepted') {
       await this.stopTransaction('DeAuthorized');
       return;
     }
+    this.outlet.energise(this.transaction);
+    // A RemoteStart's profile is a TxProfile for the transaction it starts (spec §5.11).
+    if (profile !== undefined) this.profiles.install(CONNECTOR_ID, { ...profile, transactionId: this.transaction.id }, startedAtMs, this.transaction);
     await this.updateStatus();
   }
 
   private async stopTransaction(reason: 'EVDisconnected' | 'Remote' | 'DeAuthorized' | 'Local'): Promise<void> {
     const transaction = this.transaction;
     if (transaction === undefined) return;
-    const endSample = { timestamp: isoTime(this.clock.nowMs()), sampledValue: this.sampledValues('Transaction.End') };
+    const endSample = this.meterValue('Transaction.End');
     this.transaction = undefined;
-    this.car?.disconnect(); // contactor opens: no current without a transaction
+    this.outlet.energise(undefined);
     this.profiles.removeTxProfiles(CONNECTOR_ID);
     await this.send('StopTransaction', {
-      transactionId: transaction.id, idTag: transaction.idTag, meterStop: Math.round(this.registerWh),
+      transactionId: transaction.id, idTag: transaction.idTag, meterStop: Math.round(this.outlet.energyWh),
       timestamp: isoTime(this.clock.nowMs()), reason, transactionData: [endSample],
     });
   }
 
-  private sampledValues(context: string): SampledValue[] {
-    const values: SampledValue[] = [];
-    const phases = this.phaseCurrentsA;
-    for (const measurand of this.configuration.items('MeterValuesSampledData')) {
-      const base = { context, measurand, location: 'Outlet' };
-      if (measurand === 'Energy.Active.Import.Register') values.push({ ...base, value: String(Math.round(this.registerWh)), unit: 'Wh' });
-      if (measurand === 'Power.Active.Import') values.push({ ...base, value: this.powerW.toFixed(0), unit: 'W' });
-      if (measurand === 'Current.Offered') values.push({ ...base, value: this.offeredCurrentA.toFixed(1), unit: 'A' });
-      if (measurand === 'Current.Import') phases.forEach((a, i) => values.push({ ...base, phase: `L${i + 1}`, value: a.toFixed(1), unit: 'A' }));
-      if (measurand === 'Voltage') phases.forEach((_, i) => values.push({ ...base, phase: `L${i + 1}-N`, value: this.options.voltageV.toFixed(1), unit: 'V' }));
-      if (measurand === 'SoC' && this.car) values.push({ ...base, location: 'EV', value: this.car.socPct.toFixed(0), unit: 'Percent' });
-    }
-    return values;
+  private meterValue(context: string): { timestamp: string; sampledValue: object[] } {
+    const car = this.outlet.car;
+    return {
+      timestamp: isoTime(this.clock.nowMs()),
+      sampledValue: sampledValues(this.configuration.items('MeterValuesSampledData'), context, {
+        energyWh: this.outlet.energyWh,
+        powerW: this.outlet.powerW,
+        offeredCurrentA: this.outlet.offeredCurrentA,
+        phaseCurrentsA: this.outlet.phaseCurrentsA,
+        voltageV: this.options.voltageV,
+        ...(car ? { socPct: car.socPct } : {}),
+      }),
+    };
   }
 
   /** A CALL to the central system; failures are logged, never thrown (a real wallbox keeps running). */
@@ -349,63 +344,47 @@ export class SimulatedChargePoint {
   }
 
   private registerHandlers(): void {
-    const on = (action: string, handler: (params: unknown) => object, afterReply?: () => Promise<unknown> | void): void => {
+    const on = (action: string, handler: (params: unknown) => Reply): void => {
       this.connection.handle(action, async (call: InboundCall) => {
-        const response = handler(call.params);
-        if (afterReply !== undefined) {
-          void this.connection.afterReply(call.messageId).then((sent) => (sent ? afterReply() : undefined));
-        }
+        const { response, then } = handler(call.params);
+        if (then !== undefined) void this.connection.afterReply(call.messageId).then((sent) => (sent ? then() : undefined));
         for (const listener of this.requestListeners) listener({ action, payload: call.params, response });
         return response;
       });
     };
-    on('GetConfiguration', (params) => this.configuration.read(parse(getConfigurationRequestSchema, params).key));
+    on('GetConfiguration', (params) => ({ response: this.configuration.read(parse(getConfigurationRequestSchema, params).key) }));
     on('ChangeConfiguration', (params) => {
       const { key, value } = parse(changeConfigurationRequestSchema, params);
-      return { status: this.configuration.change(key, value) };
+      return { response: { status: this.configuration.change(key, value) } };
     });
-    on('SetChargingProfile', (params) => this.onSetChargingProfile(params), () => this.updateStatus());
+    on('SetChargingProfile', (params) => ({ response: this.setChargingProfile(params), then: () => this.updateStatus() }));
     on('ClearChargingProfile', (params) => {
       const { id, connectorId, chargingProfilePurpose: purpose, stackLevel } = parse(clearChargingProfileRequestSchema, params);
-      return { status: this.profiles.clear({ id, connectorId, purpose, stackLevel }) ? 'Accepted' : 'Unknown' };
-    }, () => this.updateStatus());
-    on('GetCompositeSchedule', (params) => this.compositeSchedule(params));
-    let remoteStart: { idTag: string } | undefined;
-    on('RemoteStartTransaction', (params) => {
-      const { idTag } = parse(remoteStartTransactionRequestSchema, params);
-      if (this.transaction !== undefined) return { status: 'Rejected' };
-      remoteStart = { idTag };
-      return { status: 'Accepted' };
-    }, async () => {
-      const idTag = remoteStart?.idTag;
-      if (idTag === undefined) return;
-      if (this.car !== undefined) await this.startTransaction(idTag);
-      else this.pendingRemoteStart = idTag; // starts when a car is plugged in
+      const removed = this.profiles.clear({ id, connectorId, purpose, stackLevel });
+      return { response: { status: removed ? 'Accepted' : 'Unknown' }, then: () => this.updateStatus() };
     });
-    let stopRequested = false;
+    on('GetCompositeSchedule', (params) => ({ response: this.compositeSchedule(params) }));
+    on('RemoteStartTransaction', (params) => this.remoteStart(params));
     on('RemoteStopTransaction', (params) => {
-      stopRequested = parse(remoteStopTransactionRequestSchema, params).transactionId === this.transaction?.id;
-      return { status: stopRequested ? 'Accepted' : 'Rejected' };
-    }, async () => {
-      if (!stopRequested) return;
-      this.finishing = true;
-      await this.stopTransaction('Remote');
-      await this.updateStatus();
+      const accepted = parse(remoteStopTransactionRequestSchema, params).transactionId === this.transaction?.id;
+      return {
+        response: { status: accepted ? 'Accepted' : 'Rejected' },
+        then: async () => {
+          if (!accepted) return;
+          this.finishing = true;
+          await this.stopTransaction('Remote');
+          await this.updateStatus();
+        },
+      };
     });
-    let triggered = '';
     on('TriggerMessage', (params) => {
-      triggered = parse(triggerMessageRequestSchema, params).requestedMessage;
-      const supported = ['MeterValues', 'StatusNotification', 'BootNotification', 'Heartbeat'].includes(triggered);
-      return { status: supported ? 'Accepted' : 'NotImplemented' };
-    }, async () => {
-      if (triggered === 'MeterValues') await this.sendMeterValues('Trigger');
-      if (triggered === 'StatusNotification') await this.sendStatus(this.desiredStatus());
-      if (triggered === 'Heartbeat') await this.send('Heartbeat', {});
-      if (triggered === 'BootNotification') await this.boot().catch((error: unknown) => this.logger.warn({ err: error }, 'sim: boot failed'));
+      const message = parse(triggerMessageRequestSchema, params).requestedMessage;
+      if (!TRIGGERABLE.includes(message)) return { response: { status: 'NotImplemented' } };
+      return { response: { status: 'Accepted' }, then: () => this.sendTriggered(message) };
     });
   }
 
-  private onSetChargingProfile(params: unknown): object {
+  private setChargingProfile(params: unknown): object {
     const { connectorId, csChargingProfiles: profile } = parse(setChargingProfileRequestSchema, params);
     if (!this.allowedUnits.has(profile.chargingSchedule.chargingRateUnit)) return { status: 'Rejected' };
     const result = this.profiles.install(connectorId, profile, this.clock.nowMs(), this.transaction);
@@ -414,25 +393,35 @@ export class SimulatedChargePoint {
   }
 
   private compositeSchedule(params: unknown): object {
-    const { connectorId, duration, chargingRateUnit } = parse(getCompositeScheduleRequestSchema, params);
+    const { connectorId, duration, chargingRateUnit = 'A' } = parse(getCompositeScheduleRequestSchema, params);
     const fromMs = this.clock.nowMs();
-    const periods: { startPeriod: number; limit: number; numberPhases?: number }[] = [];
-    for (const atMs of this.profiles.changePoints(fromMs, fromMs + duration * 1000, this.transaction)) {
-      const limit = this.profiles.limitAt(connectorId, atMs, this.transaction);
-      const currentA = Math.min(this.maxCurrentA, limit?.currentA ?? Infinity);
-      const phases = limit?.numberPhases ?? this.chargerPhases;
-      const value = chargingRateUnit === 'W' ? currentA * phases * this.options.voltageV : currentA;
-      const rounded = Math.floor(value * 10 + 1e-9) / 10;
-      const last = periods[periods.length - 1];
-      if (last !== undefined && last.limit === rounded && last.numberPhases === limit?.numberPhases) continue;
-      periods.push({ startPeriod: Math.ceil((atMs - fromMs) / 1000), limit: rounded, ...(limit?.numberPhases ? { numberPhases: limit.numberPhases } : {}) });
-    }
+    const periods = this.profiles.compositeSchedule(connectorId, fromMs, duration, chargingRateUnit, this.options.maxCurrentA ?? 16, this.transaction);
     return {
       status: 'Accepted',
       connectorId,
       scheduleStart: isoTime(fromMs),
-      chargingSchedule: { duration, startSchedule: isoTime(fromMs), chargingRateUnit: chargingRateUnit ?? 'A', chargingSchedulePeriod: periods },
+      chargingSchedule: { duration, startSchedule: isoTime(fromMs), chargingRateUnit, chargingSchedulePeriod: periods },
     };
+  }
+
+  private remoteStart(params: unknown): Reply {
+    const { idTag, chargingProfile } = parse(remoteStartTransactionRequestSchema, params);
+    if (this.transaction !== undefined) return { response: { status: 'Rejected' } };
+    const request = chargingProfile !== undefined ? { idTag, profile: chargingProfile } : { idTag };
+    return {
+      response: { status: 'Accepted' },
+      then: async () => {
+        if (this.outlet.car !== undefined) await this.startTransaction(request.idTag, request.profile);
+        else this.pendingRemoteStart = request; // starts when a car is plugged in
+      },
+    };
+  }
+
+  private async sendTriggered(message: string): Promise<void> {
+    if (message === 'MeterValues') await this.sendMeterValues('Trigger');
+    if (message === 'StatusNotification') await this.sendStatus(this.desiredStatus());
+    if (message === 'Heartbeat') await this.send('Heartbeat', {});
+    if (message === 'BootNotification') await this.boot().catch((error: unknown) => this.logger.warn({ err: error }, 'sim: boot failed'));
   }
 }
 

@@ -1,21 +1,16 @@
 import { roundDownToTenth, type ChargeLimit } from '../../domain/charge-limit.ts';
-import { isVehicleConnectedStatus, type ChargerState } from '../../domain/charger-state.ts';
+import type { ChargerState } from '../../domain/charger-state.ts';
 import { powerForCurrentW } from '../../domain/electrical.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ApplyResult } from '../charger-adapter.ts';
 import { describeCallFailure, type InboundCall, type OcppConnection } from '../ocpp-rpc-types.ts';
 import type { ProtocolAdapter, ProtocolAdapterContext } from '../protocol-adapter.ts';
-import type { TransactionIdSource } from '../transaction-ids.ts';
 import { chooseRateUnit, type Ocpp16Capabilities } from './charger-configuration.ts';
 import { configureMetering, readCapabilities, triggerStatusNotification } from './charger-setup.ts';
 import { txDefaultProfileRequest } from './charging-profile.ts';
-import {
-  bootNotificationSchema, isoTime, meterValuesSchema,
-  parseIsoTime, startTransactionSchema, statusNotificationSchema, statusResponseSchema, stopTransactionSchema,
-} from './messages.ts';
-import { parseMeterValues, type MeterSample } from './meter-values.ts';
-import { mapOcpp16Status } from './status.ts';
+import { ConnectorSession } from './connector-session.ts';
+import { bootNotificationSchema, isoTime, statusResponseSchema } from './messages.ts';
 
 export interface Ocpp16AdapterOptions extends ProtocolAdapterContext {
   /** The connector Sunplug controls. Default 1 (one-connector home wallboxes). */
@@ -42,13 +37,6 @@ export interface Ocpp16BootInfo {
   firmwareVersion?: string;
 }
 
-interface Transaction {
-  id: number;
-  idTag?: string;
-  /** Energy register at the start, Wh; undefined for a transaction adopted from MeterValues. */
-  meterStartWh?: number;
-}
-
 const ACK = {};
 
 /** Sunplug's side of one OCPP 1.6J charger (connector 1 for now). See protocol-adapter.ts for its lifetime. */
@@ -58,7 +46,6 @@ export class Ocpp16Adapter implements ProtocolAdapter {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly voltageV: number;
-  private readonly transactionIds: TransactionIdSource;
   private readonly connectorId: number;
   private readonly meterValueSampleIntervalS: number;
   private readonly heartbeatIntervalS: number;
@@ -67,10 +54,7 @@ export class Ocpp16Adapter implements ProtocolAdapter {
   private readonly bootWaitMs: number;
 
   private connection: OcppConnection | undefined;
-  private state: ChargerState;
-  private statusAtMs: number | undefined;
-  private meterAtMs: number | undefined;
-  private transaction: Transaction | undefined;
+  private readonly session: ConnectorSession;
   private boot: Ocpp16BootInfo = {};
   private caps: Ocpp16Capabilities = {};
   /** Settles (never rejects) when the capability read after boot has finished; applyLimit waits for it. */
@@ -86,20 +70,20 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     this.clock = options.clock;
     this.logger = options.logger;
     this.voltageV = options.voltageV;
-    this.transactionIds = options.transactionIds;
     this.connectorId = options.connectorId ?? 1;
     this.meterValueSampleIntervalS = options.meterValueSampleIntervalS ?? 10;
     this.heartbeatIntervalS = options.heartbeatIntervalS ?? 60;
     this.chargingProfileId = options.chargingProfileId ?? 1001;
     this.stackLevel = options.stackLevel ?? 1;
     this.bootWaitMs = options.bootWaitMs ?? 5000;
-    this.state = { id: this.id, connected: false, status: 'offline', vehicleConnected: false, powerW: 0 };
+    this.session = new ConnectorSession({
+      id: this.id, connectorId: this.connectorId, clock: this.clock, logger: this.logger,
+      transactionIds: options.transactionIds, onChange: () => this.emit(),
+    });
   }
 
   snapshot(): ChargerState {
-    const copy = { ...this.state };
-    if (this.state.phaseCurrentsA) copy.phaseCurrentsA = [...this.state.phaseCurrentsA];
-    return copy;
+    return this.session.snapshot();
   }
 
   onStateChange(listener: (state: ChargerState) => void): () => void {
@@ -119,7 +103,7 @@ export class Ocpp16Adapter implements ProtocolAdapter {
 
   /** The idTag of the running transaction, for vehicle identification. */
   get idTag(): string | undefined {
-    return this.transaction?.idTag;
+    return this.session.idTag;
   }
 
   attach(connection: OcppConnection): void {
@@ -127,13 +111,9 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     this.connection = connection;
     // A new socket may follow a reboot that lost a non-persistent profile: the next limit is always written.
     this.lastAcceptedKey = undefined;
-    this.statusAtMs = undefined;
-    this.state.connected = true;
-    this.state.status = 'unavailable'; // until the charger reports its connector status (triggered in configure)
-    this.state.vehicleConnected = false;
     this.registerHandlers(connection);
     this.configureWithoutBootAfterWait(connection);
-    this.emit();
+    this.session.setConnected(true);
   }
 
   detach(connection: OcppConnection): boolean {
@@ -141,11 +121,7 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     this.connection = undefined;
     this.bootWait?.abort();
     this.lastAcceptedKey = undefined;
-    // Meter values stay as last measured; their measuredAtMs tells the control loop how old they are.
-    this.state.connected = false;
-    this.state.status = 'offline';
-    this.state.vehicleConnected = false;
-    this.emit();
+    this.session.setConnected(false);
     return true;
   }
 
@@ -203,11 +179,11 @@ export class Ocpp16Adapter implements ProtocolAdapter {
       connection.handle(method, async (call) => handler(call));
     handle('BootNotification', (call) => this.onBootNotification(connection, call));
     handle('Heartbeat', () => ({ currentTime: isoTime(this.clock.nowMs()) }));
-    handle('StatusNotification', (call) => this.onStatusNotification(call.params));
+    handle('StatusNotification', (call) => this.session.onStatusNotification(call.params));
     handle('Authorize', () => ({ idTagInfo: { status: 'Accepted' } }));
-    handle('StartTransaction', (call) => this.onStartTransaction(call.params));
-    handle('StopTransaction', (call) => this.onStopTransaction(call.params));
-    handle('MeterValues', (call) => this.onMeterValues(call.params));
+    handle('StartTransaction', (call) => this.session.onStartTransaction(call.params));
+    handle('StopTransaction', (call) => this.session.onStopTransaction(call.params));
+    handle('MeterValues', (call) => this.session.onMeterValues(call.params));
     handle('DataTransfer', () => ({ status: 'Accepted' }));
     handle('DiagnosticsStatusNotification', () => ACK);
     handle('FirmwareStatusNotification', () => ACK);
@@ -232,126 +208,6 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     return { status: 'Accepted', currentTime: isoTime(this.clock.nowMs()), interval: this.heartbeatIntervalS };
   }
 
-  private onStatusNotification(params: unknown): object {
-    const parsed = statusNotificationSchema.safeParse(params);
-    if (!parsed.success) {
-      this.logger.warn({ issues: parsed.error.issues.length }, 'ocpp16: unreadable StatusNotification ignored');
-      return ACK;
-    }
-    const { connectorId, status, errorCode, info, timestamp } = parsed.data;
-    if (connectorId !== this.connectorId) {
-      this.logger.debug({ connectorId, status }, 'ocpp16: status of another connector');
-      return ACK;
-    }
-    const atMs = parseIsoTime(timestamp) ?? this.clock.nowMs();
-    if (this.statusAtMs !== undefined && atMs < this.statusAtMs) return ACK; // delivered late; a newer one is applied
-    const mapped = mapOcpp16Status(status);
-    if (mapped === undefined) {
-      this.logger.warn({ status }, 'ocpp16: unknown connector status ignored');
-      return ACK;
-    }
-    if (errorCode !== undefined && errorCode !== 'NoError') this.logger.warn({ status, errorCode, info }, 'ocpp16: charger reports an error');
-    this.statusAtMs = atMs;
-    this.state.status = mapped;
-    this.state.vehicleConnected = isVehicleConnectedStatus(mapped);
-    if (mapped === 'available') {
-      // No car: a transaction still open here was lost by the charger, and nothing can be drawn.
-      this.clearTransaction();
-      this.state.powerW = 0;
-      if (this.state.phaseCurrentsA) this.state.phaseCurrentsA = this.state.phaseCurrentsA.map(() => 0);
-    }
-    this.emit();
-    return ACK;
-  }
-
-  private onStartTransaction(params: unknown): object {
-    const transactionId = this.transactionIds.take();
-    const parsed = startTransactionSchema.safeParse(params);
-    if (!parsed.success) {
-      this.logger.warn({ transactionId }, 'ocpp16: unreadable StartTransaction; accepted, energy unknown');
-    } else if (parsed.data.connectorId !== this.connectorId) {
-      this.logger.info({ connectorId: parsed.data.connectorId, transactionId }, 'ocpp16: transaction on another connector');
-      return { transactionId, idTagInfo: { status: 'Accepted' } };
-    }
-    this.transaction = { id: transactionId, idTag: parsed.data?.idTag, meterStartWh: parsed.data?.meterStart };
-    this.state.transactionId = String(transactionId);
-    this.state.sessionEnergyWh = parsed.success ? 0 : undefined;
-    this.logger.info({ transactionId, idTag: parsed.data?.idTag }, 'ocpp16: transaction started');
-    this.emit();
-    return { transactionId, idTagInfo: { status: 'Accepted' } };
-  }
-
-  private onStopTransaction(params: unknown): object {
-    const parsed = stopTransactionSchema.safeParse(params);
-    if (!parsed.success) {
-      this.logger.warn({ issues: parsed.error.issues.length }, 'ocpp16: unreadable StopTransaction acknowledged');
-      return { idTagInfo: { status: 'Accepted' } };
-    }
-    const { transactionId, meterStop, transactionData, reason } = parsed.data;
-    if (transactionData) this.applySamples(parseMeterValues(transactionData, (why) => this.logSkip(why)));
-    if (this.transaction?.id === transactionId) {
-      const startWh = this.transaction.meterStartWh;
-      if (meterStop !== undefined && startWh !== undefined && meterStop >= startWh) this.state.sessionEnergyWh = meterStop - startWh;
-      this.clearTransaction();
-      this.logger.info({ transactionId, reason, sessionEnergyWh: this.state.sessionEnergyWh }, 'ocpp16: transaction stopped');
-      this.emit();
-    } else {
-      this.logger.info({ transactionId }, 'ocpp16: stop of an unknown transaction acknowledged');
-    }
-    // Always Accepted, also for unknown transactions: the charger would otherwise retry it forever.
-    return { idTagInfo: { status: 'Accepted' } };
-  }
-
-  private onMeterValues(params: unknown): object {
-    const parsed = meterValuesSchema.safeParse(params);
-    if (!parsed.success) {
-      this.logger.warn({ issues: parsed.error.issues.length }, 'ocpp16: unreadable MeterValues ignored');
-      return ACK;
-    }
-    const { connectorId, transactionId, meterValue } = parsed.data;
-    // Connector 0 is the whole station: on a one-connector wallbox that is the same meter.
-    if (connectorId !== this.connectorId && connectorId !== 0) return ACK;
-    if (transactionId !== undefined && this.transaction === undefined && connectorId === this.connectorId) {
-      // A transaction that began before Sunplug (re)started: adopt it; its start energy is unknown.
-      this.transaction = { id: transactionId };
-      this.state.transactionId = String(transactionId);
-    }
-    this.applySamples(parseMeterValues(meterValue, (why) => this.logSkip(why)));
-    return ACK;
-  }
-
-  private applySamples(samples: readonly MeterSample[]): void {
-    let changed = false;
-    for (const sample of samples) {
-      // Sorted by time; anything older than what we already hold would move the state backwards.
-      if (this.meterAtMs !== undefined && sample.atMs < this.meterAtMs) continue;
-      this.meterAtMs = sample.atMs;
-      this.state.measuredAtMs = sample.atMs;
-      if (sample.powerW !== undefined) this.state.powerW = Math.max(0, sample.powerW);
-      if (sample.phaseCurrentsA !== undefined) this.state.phaseCurrentsA = sample.phaseCurrentsA;
-      if (sample.offeredCurrentA !== undefined) this.state.offeredCurrentA = sample.offeredCurrentA;
-      if (sample.energyWh !== undefined) this.updateSessionEnergy(sample.energyWh);
-      changed = true;
-    }
-    if (changed) this.emit();
-  }
-
-  private updateSessionEnergy(energyWh: number): void {
-    const transaction = this.transaction;
-    if (transaction === undefined) return;
-    if (transaction.meterStartWh === undefined || energyWh < transaction.meterStartWh) {
-      // Adopted transaction, or a bogus meterStart (Zaptec sends 2147483647): count from the first register seen.
-      if (transaction.meterStartWh !== undefined) this.logger.warn({ meterStartWh: transaction.meterStartWh, energyWh }, 'ocpp16: register below meterStart; rebasing');
-      transaction.meterStartWh = energyWh;
-    }
-    this.state.sessionEnergyWh = energyWh - transaction.meterStartWh;
-  }
-
-  private clearTransaction(): void {
-    this.transaction = undefined;
-    this.state.transactionId = undefined;
-  }
-
   /** Reads capabilities, then sets the measurands and sample interval; each step fails on its own, logged. */
   private configure(connection: OcppConnection): void {
     if (connection !== this.connection) return;
@@ -362,7 +218,7 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     void read
       .then(() => configureMetering(connection, this.logger, this.meterValueSampleIntervalS))
       .then(() => {
-        if (this.statusAtMs === undefined && connection === this.connection) {
+        if (!this.session.statusKnown && connection === this.connection) {
           return triggerStatusNotification(connection, this.logger, this.connectorId);
         }
         return undefined;
@@ -374,10 +230,6 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     const wait = new AbortController();
     this.bootWait = wait;
     this.clock.sleep(this.bootWaitMs, wait.signal).then(() => this.configure(connection), () => { /* boot came, or gone */ });
-  }
-
-  private logSkip(why: string): void {
-    this.logger.debug({ why }, 'ocpp16: meter value skipped');
   }
 
   private emit(): void {
