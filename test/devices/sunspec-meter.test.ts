@@ -139,6 +139,15 @@ describe('SunSpecMeter against the simulator', () => {
     assert.equal(reading.exportEnergyWh, 5000);
   });
 
+  it('clamps a standby draw to 0 W and rejects a production that looks sign-inverted', async () => {
+    const inverter = createSunSpecInverter({ manufacturer: 'SMA', model: 'STP', serial: '1' });
+    inverter.setPowerW(-12);
+    server.setUnit(126, inverter);
+    assert.equal((await meter('pv', 126).read()).powerW, 0);
+    inverter.setPowerW(-3000);
+    await assert.rejects(meter('pv', 126).read(), /pv inverter .* unit 126: negative production -3000 W \(is the sign of this inverter inverted\?\)/);
+  });
+
   it('rejects an inverter model holding only "not implemented" values', async () => {
     const inverter = createSunSpecInverter({ manufacturer: 'SMA', model: 'STP', serial: '1' });
     inverter.set(103, 'St', undefined);

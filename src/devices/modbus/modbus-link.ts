@@ -49,6 +49,10 @@ export class ModbusError extends Error {
 export interface ModbusLinkOptions {
   host: string;
   port: number;
+  /**
+   * Times the request timeout, the inter-frame gap and the backoff. These are about real devices, so give it real
+   * time even when the rest of the demo runs on a scaled clock.
+   */
   clock: Clock;
   logger: Logger;
   /** Per request (on `clock`) and per connect attempt (the socket's own timer). */

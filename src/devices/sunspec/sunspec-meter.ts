@@ -8,7 +8,8 @@
  *   practice); `powerSign: -1` flips power and currents for devices that report export as positive (SolarEdge).
  *   Currents take the sign of their phase's power, since many meters send magnitudes only.
  * - pv: inverter models 101-103 / 111-113. W "not implemented" (sentinel or NaN, as inverters report at night)
- *   counts as 0 W; small negative values (standby draw) are clamped to 0 because PV power is >= 0 by convention.
+ *   counts as 0 W; small negative values (standby draw, up to 200 W) are clamped to 0 because PV power is >= 0 by
+ *   convention, larger ones are rejected as a wrong sign.
  *   The lifetime production WH is reported as `exportEnergyWh` (energy the inverter exports into the home), and
  *   `importEnergyWh` is left out.
  * - battery: model 802 (SoC, W; W > 0 taken as discharge) or else 124 ChaState for SoC with power from model 160
@@ -46,6 +47,8 @@ export interface SunSpecMeterOptions {
 const GRID_MODELS = [201, 202, 203, 204, 211, 212, 213, 214];
 const PV_MODELS = [101, 102, 103, 111, 112, 113];
 const PHASES = ['A', 'B', 'C'] as const;
+/** An inverter's own draw at night or in standby; more negative PV power than this is a wrong sign, not standby. */
+const MAX_STANDBY_DRAW_W = 200;
 const ROLE_NOUN: Record<MeterRole, string> = { grid: 'grid meter', pv: 'pv inverter', battery: 'battery' };
 
 export function createSunSpecMeter(options: SunSpecMeterOptions): SunSpecMeter {
@@ -141,9 +144,10 @@ export class SunSpecMeter implements MeterDriver {
       throw new Error('only "not implemented" values (W, WH and St)');
     }
     // Inverters report W as not implemented while asleep at night: that is no production, not a failure.
-    const powerW = Math.max(0, (watts ?? 0) * (this.options.powerSign ?? 1));
+    const signed = (watts ?? 0) * (this.options.powerSign ?? 1);
+    if (signed < -MAX_STANDBY_DRAW_W) throw new Error(`negative production ${signed} W (is the sign of this inverter inverted?)`);
     return this.finish({
-      powerW,
+      powerW: Math.max(0, signed),
       ...optional('phaseCurrentsA', triple(phaseNames('A').map((n) => v.scaled(n)))),
       ...optional('phaseVoltagesV', triple(phaseNames('PhV').map((n) => v.scaled(n)))),
       ...optional('exportEnergyWh', energy(v.scaled('WH'))),
