@@ -1,55 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
 import type { ChargerAdapter } from '../../src/chargers/charger-adapter.ts';
 import type { DisconnectInfo } from '../../src/chargers/ocpp-server.ts';
-import { capturingLogger, nextConnection, startTestServer, waitForState, type TestServer } from './ocpp-test-kit.ts';
-
-/** A bare WebSocket charger that sends whatever the test wants, to see how the server copes. */
-class RawCharger {
-  readonly ws: WebSocket;
-  private readonly frames: unknown[] = [];
-  private readonly waiting: Array<(frame: unknown) => void> = [];
-
-  constructor(url: string, id: string, protocols: string[] = ['ocpp1.6']) {
-    this.ws = new WebSocket(`${url}/${encodeURIComponent(id)}`, protocols);
-    this.ws.on('message', (data: Buffer) => {
-      const frame: unknown = JSON.parse(data.toString('utf8'));
-      const waiter = this.waiting.shift();
-      if (waiter) waiter(frame);
-      else this.frames.push(frame);
-    });
-  }
-
-  async open(): Promise<void> {
-    await once(this.ws, 'open');
-  }
-
-  /** The next frame from the server (CALLs it makes after a boot would show up here too). */
-  next(): Promise<unknown> {
-    const frame = this.frames.shift();
-    return frame !== undefined ? Promise.resolve(frame) : new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  async call(messageId: string, action: string, payload: unknown): Promise<unknown> {
-    this.ws.send(JSON.stringify([2, messageId, action, payload]));
-    return this.next();
-  }
-}
-
-/** Resolves with the HTTP status the server refused the upgrade with. */
-function refusal(url: string, id: string, protocols?: string[]): Promise<number> {
-  const ws = protocols ? new WebSocket(`${url}/${id}`, protocols) : new WebSocket(`${url}/${id}`);
-  return new Promise((resolve, reject) => {
-    ws.on('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('open', () => reject(new Error('connection was accepted')));
-    ws.on('error', () => { /* reported through unexpected-response */ });
-  });
-}
+import { capturingLogger, nextConnection, RawCharger, refusal, startTestServer, waitForState, type TestServer } from './ocpp-test-kit.ts';
 
 describe('the OCPP server under bad input', () => {
   let t: TestServer;

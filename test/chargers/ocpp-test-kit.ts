@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import WebSocket from 'ws';
 import type { ChargerAdapter } from '../../src/chargers/charger-adapter.ts';
 import { OcppServer, type OcppServerOptions } from '../../src/chargers/ocpp-server.ts';
 import type { ChargerState } from '../../src/domain/charger-state.ts';
@@ -85,4 +87,66 @@ export function capturingLogger(): { logger: Logger; lines: Array<Record<string,
     },
   });
   return { logger: pino({ level: 'debug' }, destination), lines };
+}
+
+/** A bare WebSocket charger that sends whatever the test wants, to see how the server copes. */
+export class RawCharger {
+  readonly ws: WebSocket;
+  private readonly frames: unknown[] = [];
+  private readonly waiting: Array<(frame: unknown) => void> = [];
+
+  constructor(url: string, id: string, protocols: string[] = ['ocpp1.6']) {
+    this.ws = new WebSocket(`${url}/${encodeURIComponent(id)}`, protocols);
+    this.ws.on('message', (data: Buffer) => {
+      const frame: unknown = JSON.parse(data.toString('utf8'));
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(frame);
+      else this.frames.push(frame);
+    });
+  }
+
+  async open(): Promise<void> {
+    await once(this.ws, 'open');
+  }
+
+  /** The next frame from the server (CALLs it makes after a boot would show up here too). */
+  next(): Promise<unknown> {
+    const frame = this.frames.shift();
+    return frame !== undefined ? Promise.resolve(frame) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  async call(messageId: string, action: string, payload: unknown): Promise<unknown> {
+    this.ws.send(JSON.stringify([2, messageId, action, payload]));
+    return this.next();
+  }
+
+  /** Waits for the server's next frame, which must be a CALL of `action`; returns its message id and payload. */
+  async expectCall(action: string): Promise<{ messageId: string; payload: Record<string, unknown> }> {
+    const frame = await this.next();
+    if (!Array.isArray(frame) || frame[0] !== 2 || frame[2] !== action) throw new Error(`expected a ${action} CALL, got ${JSON.stringify(frame)}`);
+    const payload: unknown = frame[3];
+    if (typeof payload !== 'object' || payload === null) throw new Error('CALL without a payload object');
+    return { messageId: String(frame[1]), payload: { ...payload } };
+  }
+
+  reply(messageId: string, payload: unknown): void {
+    this.ws.send(JSON.stringify([3, messageId, payload]));
+  }
+
+  replyError(messageId: string, code: string): void {
+    this.ws.send(JSON.stringify([4, messageId, code, '', {}]));
+  }
+}
+
+/** Resolves with the HTTP status the server refused the upgrade with. */
+export function refusal(url: string, id: string, protocols?: string[]): Promise<number> {
+  const ws = protocols ? new WebSocket(`${url}/${id}`, protocols) : new WebSocket(`${url}/${id}`);
+  return new Promise((resolve, reject) => {
+    ws.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('open', () => reject(new Error('connection was accepted')));
+    ws.on('error', () => { /* reported through unexpected-response */ });
+  });
 }
