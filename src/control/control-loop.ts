@@ -36,6 +36,7 @@ export interface TickResult {
 export class ControlLoop {
   readonly decisionLog: DecisionLog;
   private state: PolicyState = INITIAL_POLICY_STATE;
+  private startedAtMs: number | undefined;
   private running: Promise<void> | undefined;
   private queued: TickTrigger | undefined;
   private stopTimer: (() => void) | undefined;
@@ -47,6 +48,7 @@ export class ControlLoop {
   }
 
   start(): void {
+    this.startedAtMs = this.options.clock.nowMs();
     this.stopTimer = this.options.clock.every(this.options.tickMs, () => this.trigger('scheduled'),
       (error) => this.options.logger.error({ err: error }, 'control tick failed'));
   }
@@ -109,7 +111,9 @@ export class ControlLoop {
       battery: this.options.latestReading('battery'),
       chargers: adapters.map((a) => a.snapshot()),
     };
-    const decision = decide(snapshot, this.state, this.options.settings());
+    const settings = this.options.settings();
+    if (this.awaitingFirstGridReading(snapshot, settings.site.gridMaxAgeMs)) return;
+    const decision = decide(snapshot, this.state, settings);
     this.state = decision.next;
     const byId = new Map(adapters.map((a) => [a.id, a]));
     const writes = new Map<string, WriteOutcome>();
@@ -127,6 +131,14 @@ export class ControlLoop {
     }
     this.last = { atMs: snapshot.nowMs, trigger, decision, writes };
     for (const listener of this.tickListeners) listener(this.last);
+  }
+
+  /**
+   * Right after start there is no grid reading yet: that is not a dead meter, so no limits are written until the first
+   * reading arrives or the freshness bound has passed (then the policy's stale-meter fail-safe takes over).
+   */
+  private awaitingFirstGridReading(snapshot: SiteSnapshot, gridMaxAgeMs: number): boolean {
+    return snapshot.grid === undefined && this.startedAtMs !== undefined && snapshot.nowMs - this.startedAtMs < gridMaxAgeMs;
   }
 
   private async safeWrite(adapter: ChargerAdapter, limit: ChargeLimit, nowMs: number): Promise<WriteOutcome> {

@@ -1,0 +1,172 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { attachDashboardSocket } from './api/dashboard-socket.ts';
+import { createHttpApp } from './api/http-api.ts';
+import type { SiteService } from './api/site-service.ts';
+import { OcppServer } from './chargers/ocpp-server.ts';
+import { ControlLoop } from './control/control-loop.ts';
+import { LimitWriter } from './control/limit-writer.ts';
+import { buildSiteState } from './control/site-state.ts';
+import { MeterPoller, type PolledMeter } from './devices/meter-poller.ts';
+import { ModbusLinkPool } from './devices/modbus/modbus-link.ts';
+import { createSunSpecMeter } from './devices/sunspec/sunspec-meter.ts';
+import type { ChargeMode } from './domain/charger-state.ts';
+import { RealClock, type Clock } from './platform/clock.ts';
+import type { Logger } from './platform/logger.ts';
+import type { PolicySettings } from './policy/policy-settings.ts';
+import type { SunplugConfig } from './store/config-schema.ts';
+import { RuntimeSettings } from './store/runtime-settings.ts';
+
+export interface SunplugOptions {
+  config: SunplugConfig;
+  dataDir: string;
+  /** Control time: real, scaled for the demo, or a test's fake clock. */
+  clock: Clock;
+  /** Transport time (Modbus timeouts and backoff): real devices answer in real time. Default: the wall clock. */
+  ioClock?: Clock;
+  logger: Logger;
+  demo: boolean;
+  /** Meter poll interval override, ms (tests). */
+  pollIntervalMs?: number;
+  /** Quiet time between Modbus frames on one link, ms (tests on a fake clock use 0). */
+  modbusInterFrameGapMs?: number;
+}
+
+export interface RunningSunplug {
+  httpPort: number;
+  ocppPort: number;
+  /** Base URL for chargers, without the identity: ws://127.0.0.1:PORT/ocpp */
+  ocppUrl: string;
+  service: SiteService;
+  loop: ControlLoop;
+  poller: MeterPoller;
+  ocpp: OcppServer;
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that builds concrete adapters and wires them together. */
+export async function startSunplug(options: SunplugOptions): Promise<RunningSunplug> {
+  const { config, clock, logger } = options;
+  const ioClock = options.ioClock ?? new RealClock();
+  const settings = await RuntimeSettings.open(options.dataDir, logger, clock.nowMs());
+
+  const links = new ModbusLinkPool({
+    clock: ioClock, logger: logger.child({ part: 'modbus' }),
+    ...(options.modbusInterFrameGapMs !== undefined ? { interFrameGapMs: options.modbusInterFrameGapMs } : {}),
+  });
+  const polled: PolledMeter[] = config.meters.map((m) => {
+    const intervalMs = options.pollIntervalMs ?? m.pollIntervalMs ?? (m.role === 'grid' ? 1000 : 3000);
+    return {
+      role: m.role,
+      intervalMs,
+      maxAgeMs: m.maxAgeMs ?? Math.max(5000, 10 * intervalMs),
+      driver: createSunSpecMeter({
+        id: m.id, role: m.role, unit: m.modbus.unit, clock, logger: logger.child({ meter: m.id }),
+        link: links.get(m.modbus.host, m.modbus.port, { timeoutMs: m.modbus.timeoutMs }),
+      }),
+    };
+  });
+  const poller = new MeterPoller(polled, clock, logger.child({ part: 'meters' }));
+  const gridMeter = config.meters.find((m) => m.id === config.site.gridMeter) ?? config.meters.find((m) => m.role === 'grid');
+  const gridMaxAgeMs = polled.find((p) => p.driver.id === gridMeter?.id)?.maxAgeMs ?? 10_000;
+
+  const chargerIds = new Set(config.chargers.map((c) => c.id));
+  const ocpp = new OcppServer({
+    clock, logger: logger.child({ part: 'ocpp' }), voltageV: config.site.voltageV,
+    admit: ({ identity }) => (chargerIds.has(identity) ? 'accept' : 'reject'),
+  });
+  const writer = new LimitWriter();
+  ocpp.onChargerConnected((adapter) => {
+    writer.forget(adapter.id);
+    void loop.trigger('charger');
+  });
+
+  const modeOf = (id: string, fallback: ChargeMode): ChargeMode => settings.chargerMode(id) ?? fallback;
+  const policySettings = (): PolicySettings => ({
+    site: {
+      voltageV: config.site.voltageV, phases: config.site.phases, mainFuseA: config.site.mainFuseA,
+      safetyMarginA: config.site.safetyMarginA, safeCurrentA: config.site.safeCurrentA, gridMaxAgeMs,
+      chargerSettleMs: 8000,
+    },
+    chargers: config.chargers.map((c) => ({
+      id: c.id, mode: modeOf(c.id, c.mode), minCurrentA: c.minCurrentA, maxCurrentA: c.maxCurrentA, phases: c.phases, priority: c.priority,
+    })),
+    solar: {
+      enableDelayMs: config.control.solarEnableDelayS * 1000, disableDelayMs: config.control.solarDisableDelayS * 1000,
+      enableThresholdW: config.control.solarEnableThresholdW, disableThresholdW: config.control.solarDisableThresholdW,
+      cadenceMs: config.control.solarCadenceS * 1000,
+    },
+  });
+  const loop = new ControlLoop({
+    clock, logger: logger.child({ part: 'control' }), tickMs: config.control.tickMs, settings: policySettings,
+    latestReading: (role) => poller.latestByRole(role),
+    chargers: () => config.chargers.flatMap((c) => ocpp.adapterFor(c.id) ?? []),
+    writer,
+  });
+  poller.onReading((_id, role, reading) => {
+    if (role === 'grid') loop.onGridReading(reading);
+  });
+
+  const stateListeners = new Set<() => void>();
+  const service: SiteService = {
+    state: () => buildSiteState({
+      nowMs: clock.nowMs(), demo: options.demo,
+      site: { ...config.site, gridMaxAgeMs },
+      chargers: config.chargers.map((c) => ({
+        id: c.id, name: c.name, mode: modeOf(c.id, c.mode), phases: c.phases, maxCurrentA: c.maxCurrentA,
+        state: ocpp.adapterFor(c.id)?.snapshot(), writtenA: writer.lastWrittenA(c.id),
+      })),
+      readings: { grid: poller.latestByRole('grid'), pv: poller.latestByRole('pv'), battery: poller.latestByRole('battery') },
+      meters: poller.healthReport(),
+      lastTick: loop.lastTick(),
+    }),
+    async setChargerMode(chargerId, mode) {
+      if (!chargerIds.has(chargerId)) return false;
+      await settings.setChargerMode(chargerId, mode);
+      logger.info({ charger: chargerId, mode }, 'charge mode changed');
+      await loop.trigger('settings');
+      return true;
+    },
+    decisions: (filter) => loop.decisionLog.list(filter),
+    onStateChange(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+  };
+  loop.onTick(() => {
+    for (const listener of stateListeners) listener();
+  });
+
+  const http = createServer(createHttpApp(service, logger.child({ part: 'http' })));
+  const io = attachDashboardSocket(http, service);
+  const httpPort = await listen(http, config.http.port, config.http.host);
+  const ocppPort = await ocpp.listen(config.ocpp.port, config.ocpp.host);
+  poller.start();
+  loop.start();
+  logger.info({ httpPort, ocppPort, meters: config.meters.length, chargers: config.chargers.length }, 'Sunplug started');
+
+  return {
+    httpPort, ocppPort, ocppUrl: `ws://127.0.0.1:${ocppPort}/ocpp`, service, loop, poller, ocpp,
+    async close() {
+      await loop.stop();
+      await poller.stop();
+      await ocpp.close();
+      await links.close();
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+      });
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
