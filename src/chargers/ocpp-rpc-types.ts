@@ -111,10 +111,6 @@ export class OcppConnection {
     return this.client.protocol ?? '';
   }
 
-  get isOpen(): boolean {
-    return this.client.state === rpc.RPCClient.OPEN;
-  }
-
   /** Sends a CALL after checking it against the schema; rejects on CALLERROR, timeout or a closed socket. */
   async call(method: string, params: object, options: CallOptions = {}): Promise<unknown> {
     const problem = schemaProblem(this.protocol, `urn:${method}.req`, params);
@@ -145,6 +141,7 @@ export class OcppConnection {
         // Our own bug: say so loudly, but answer anyway; a charger waiting on a reply is worse off without one.
         this.logger.error({ method, problem: outboundProblem }, 'ocpp: our response does not match the schema');
       }
+      // ocpp-rpc's typings want a record; it sends whatever JSON value the handler returns.
       return result as Record<string, unknown>;
     });
   }
@@ -276,6 +273,8 @@ export interface RpcClientOptions {
   strictMode: boolean;
   password?: string;
   callTimeoutMs?: number;
+  /** First reconnect delay, ms (ocpp-rpc default 1000, doubling up to 10 s, randomised by 25 %). */
+  reconnectDelayMs?: number;
 }
 
 /** The charge-point side of a connection (ocpp-rpc's RPCClient), for simulators and test charge points. */
@@ -291,6 +290,9 @@ export class OcppClientConnection extends OcppConnection {
       callConcurrency: 1,
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
+      ...(options.reconnectDelayMs !== undefined
+        ? { backoff: { initialDelay: options.reconnectDelayMs, maxDelay: Math.max(10_000, options.reconnectDelayMs), factor: 2, randomisationFactor: 0.25 } }
+        : {}),
     } as RPC_ClientOptions;
     super(new rpc.RPCClient(clientOptions), options.identity, options.logger);
   }

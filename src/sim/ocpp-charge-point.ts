@@ -51,6 +51,8 @@ export interface SimulatedChargePointOptions {
   model?: string;
   /** Basic-auth password (security profile 1). */
   password?: string;
+  /** First reconnect delay after the line drops, ms (real time, inside ocpp-rpc). Default 1000. */
+  reconnectDelayMs?: number;
 }
 
 /** A CALL the central system made and what the simulator answered, for tests and the demo log. */
@@ -121,6 +123,7 @@ export class SimulatedChargePoint {
       reconnect: true,
       strictMode: true,
       ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.reconnectDelayMs !== undefined ? { reconnectDelayMs: options.reconnectDelayMs } : {}),
     });
     this.configuration.onChange((key) => {
       if (key === 'MeterValueSampleInterval') this.scheduleMeterValues();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import type { ChargerAdapter } from '../../src/chargers/charger-adapter.ts';
 import type { ChargeLimit } from '../../src/domain/charge-limit.ts';
 import { SimulatedChargePoint } from '../../src/sim/ocpp-charge-point.ts';
-import { countRequests, nextConnection, startTestServer, waitForRequest, waitForState, type TestServer } from './ocpp-test-kit.ts';
+import { countRequests, nextConnection, RawCharger, startTestServer, waitForRequest, waitForState, type TestServer } from './ocpp-test-kit.ts';
 
 function limit(currentA: number, phases: 1 | 3 = 3): ChargeLimit {
   return { chargerId: 'cp1', currentA, phases, reason: 'solar-surplus', safety: false };
@@ -17,7 +18,7 @@ describe('our simulated 1.6 wallbox against our OCPP server', () => {
 
   before(async () => {
     t = await startTestServer();
-    cp = new SimulatedChargePoint({ id: 'cp1', url: t.url, clock: t.clock, voltageV: 230, vehicle: { maxCurrentA: 16 } });
+    cp = new SimulatedChargePoint({ id: 'cp1', url: t.url, clock: t.clock, voltageV: 230, vehicle: { maxCurrentA: 16 }, reconnectDelayMs: 20 });
     requests = countRequests(cp);
     const connected = nextConnection(t.server);
     const configured = waitForRequest(cp, 'ChangeConfiguration', (p) => JSON.stringify(p).includes('MeterValueSampleInterval'));
@@ -111,6 +112,16 @@ describe('our simulated 1.6 wallbox against our OCPP server', () => {
     assert.equal(state.powerW, 0);
     assert.ok((state.sessionEnergyWh ?? 0) > 0);
     assert.ok(Math.abs((state.sessionEnergyWh ?? 0) - Math.round(energyBefore)) <= 1);
+  });
+
+  it('reconnects by itself when the server drops its socket, and reports its status again', async () => {
+    // Another socket claiming to be cp1 replaces the simulator's; the simulator reconnects and takes over again.
+    const impostor = new RawCharger(t.url, 'cp1');
+    await impostor.open();
+    assert.equal(adapter.snapshot().status, 'unavailable', 'a fresh connection starts with an unknown status');
+    await once(impostor.ws, 'close');
+    const state = await waitForState(adapter, (s) => s.status === 'available');
+    assert.equal(state.connected, true);
   });
 
   it('reports offline when the wallbox goes away, and refuses limits honestly', async () => {
