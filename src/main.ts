@@ -61,7 +61,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       intervalMs,
       maxAgeMs: m.maxAgeMs ?? Math.max(5000, 10 * intervalMs),
       driver: createSunSpecMeter({
-        id: m.id, role: m.role, unit: m.modbus.unit, clock, logger: logger.child({ meter: m.id }),
+        id: m.id, role: m.role, unit: m.modbus.unit, clock, logger,
         link: links.get(m.modbus.host, m.modbus.port, { timeoutMs: m.modbus.timeoutMs }),
       }),
     };

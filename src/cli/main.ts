@@ -12,7 +12,7 @@ Commands:
       --data-dir DIR       Where Sunplug keeps its data; also SUNPLUG_DATA_DIR (default ./data)
       --demo               Run the simulated devices even when a config file is given
       --speed N            Demo only: run the simulated day N times faster (default 1)
-      --demo-start TIME    Demo only: simulated start, ISO 8601 (default 09:00 site time on 21 June this year)
+      --demo-start TIME    Demo only: simulated start, ISO 8601 (default 12:00 site time on 21 June this year)
       --http-port N        Override http.port; --ocpp-port N overrides ocpp.port
   check-config FILE      Validate a config file and print every problem with its path
   help                   Show this help

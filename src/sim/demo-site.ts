@@ -17,9 +17,9 @@ const INVERTER_UNIT = 1;
 const METER_UNIT = 240;
 const WALLBOX_ID = 'garage';
 
-/** 09:00 site time on 21 June of `year`: a long sunny day, so the demo shows solar charging whenever it is run. */
+/** 12:00 site time on 21 June of `year`: a long sunny day, so the demo shows solar charging whenever it is run. */
 export function defaultDemoStartMs(year: number, timeZone: string): number {
-  const noonUtc = Date.UTC(year, 5, 21, 9, 0, 0);
+  const noonUtc = Date.UTC(year, 5, 21, 12, 0, 0);
   const local = new Date(new Date(noonUtc).toLocaleString('en-US', { timeZone }));
   const utc = new Date(new Date(noonUtc).toLocaleString('en-US', { timeZone: 'UTC' }));
   return noonUtc - (local.getTime() - utc.getTime());
