@@ -1,5 +1,6 @@
 import type { ChargeLimit } from '../domain/charge-limit.ts';
 import type { ChargerState } from '../domain/charger-state.ts';
+import type { TransactionEvent } from '../domain/charging-session.ts';
 
 export type ApplyOutcome = 'applied' | 'unchanged' | 'rejected' | 'failed' | 'offline';
 
@@ -12,6 +13,8 @@ export interface ApplyResult {
 export interface ChargerEvents {
   /** The charger's state changed (status, meter values, connection). */
   onStateChange(listener: (state: ChargerState) => void): () => void;
+  /** A transaction started, measured energy, or ended: what the session store records. */
+  onTransaction(listener: (event: TransactionEvent) => void): () => void;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { isVehicleConnectedStatus, type ChargerState } from '../../domain/charger-state.ts';
+import type { TransactionEvent } from '../../domain/charging-session.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { TransactionIdSource } from '../transaction-ids.ts';
@@ -16,6 +17,8 @@ export interface ConnectorSessionOptions {
   transactionIds: TransactionIdSource;
   /** Called after every change of the state. */
   onChange: () => void;
+  /** Called for every transaction start, meter update and stop, with the charger's own timestamps. */
+  onTransaction?: (event: TransactionEvent) => void;
 }
 
 interface Transaction {
@@ -114,6 +117,11 @@ export class ConnectorSession {
     this.transaction = { id: transactionId, idTag: parsed.data?.idTag, meterStartWh: parsed.data?.meterStart };
     this.state.transactionId = String(transactionId);
     this.state.sessionEnergyWh = parsed.success ? 0 : undefined;
+    this.options.onTransaction?.({
+      kind: 'started', chargerId: this.options.id, transactionId: String(transactionId),
+      atMs: parseIsoTime(parsed.data?.timestamp) ?? this.options.clock.nowMs(),
+      ...(parsed.data ? { idTag: parsed.data.idTag, meterStartWh: parsed.data.meterStart } : {}),
+    });
     this.options.logger.info({ transactionId, idTag: parsed.data?.idTag }, 'ocpp16: transaction started');
     this.options.onChange();
     return answer;
@@ -127,14 +135,22 @@ export class ConnectorSession {
       this.options.logger.warn({ issues: parsed.error.issues.length }, 'ocpp16: unreadable StopTransaction acknowledged');
       return answer;
     }
-    const { transactionId, meterStop, transactionData, reason } = parsed.data;
+    const { transactionId, meterStop, transactionData, reason, timestamp } = parsed.data;
     if (transactionData) this.applySamples(parseMeterValues(transactionData, (why) => this.logSkip(why)));
+    const ended: TransactionEvent = {
+      kind: 'ended', chargerId: this.options.id, transactionId: String(transactionId),
+      atMs: parseIsoTime(timestamp) ?? this.options.clock.nowMs(),
+      ...(meterStop !== undefined ? { meterStopWh: meterStop } : {}), ...(reason !== undefined ? { stopReason: reason } : {}),
+    };
     if (this.transaction?.id !== transactionId) {
+      // Perhaps a stop queued while Sunplug was down: the session store still closes its session.
       this.options.logger.info({ transactionId }, 'ocpp16: stop of an unknown transaction acknowledged');
+      this.options.onTransaction?.(ended);
       return answer;
     }
     const startWh = this.transaction.meterStartWh;
     if (meterStop !== undefined && startWh !== undefined && meterStop >= startWh) this.state.sessionEnergyWh = meterStop - startWh;
+    this.options.onTransaction?.({ ...ended, ...(this.state.sessionEnergyWh !== undefined ? { sessionEnergyWh: this.state.sessionEnergyWh } : {}) });
     this.clearTransaction();
     this.options.logger.info({ transactionId, reason, sessionEnergyWh: this.state.sessionEnergyWh }, 'ocpp16: transaction stopped');
     this.options.onChange();
@@ -171,6 +187,13 @@ export class ConnectorSession {
       if (sample.offeredCurrentA !== undefined) this.state.offeredCurrentA = sample.offeredCurrentA;
       if (sample.energyWh !== undefined) this.updateSessionEnergy(sample.energyWh);
       changed = true;
+      if (this.transaction !== undefined) {
+        this.options.onTransaction?.({
+          kind: 'meter', chargerId: this.options.id, transactionId: String(this.transaction.id), atMs: sample.atMs,
+          ...(this.state.sessionEnergyWh !== undefined ? { sessionEnergyWh: this.state.sessionEnergyWh } : {}),
+          ...(sample.powerW !== undefined ? { powerW: Math.max(0, sample.powerW) } : {}),
+        });
+      }
     }
     if (changed) this.options.onChange();
   }

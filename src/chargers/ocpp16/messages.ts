@@ -50,6 +50,7 @@ export const startTransactionSchema = z.object({
 export const stopTransactionSchema = z.object({
   transactionId: z.number().int(),
   meterStop: z.number().optional(),
+  timestamp: isoTimestamp.optional(),
   reason: z.string().optional(),
   transactionData: z.array(meterValueSchema).optional(),
 });

@@ -1,4 +1,5 @@
 import { roundDownToTenth, type ChargeLimit } from '../../domain/charge-limit.ts';
+import type { TransactionEvent } from '../../domain/charging-session.ts';
 import type { ChargerState } from '../../domain/charger-state.ts';
 import { powerForCurrentW } from '../../domain/electrical.ts';
 import type { Clock } from '../../platform/clock.ts';
@@ -64,6 +65,7 @@ export class Ocpp16Adapter implements ProtocolAdapter {
   private applyQueue: Promise<unknown> = Promise.resolve();
   private bootWait: AbortController | undefined;
   private readonly listeners = new Set<(state: ChargerState) => void>();
+  private readonly transactionListeners = new Set<(event: TransactionEvent) => void>();
 
   constructor(options: Ocpp16AdapterOptions) {
     this.id = options.id;
@@ -79,11 +81,19 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     this.session = new ConnectorSession({
       id: this.id, connectorId: this.connectorId, clock: this.clock, logger: this.logger,
       transactionIds: options.transactionIds, onChange: () => this.emit(),
+      onTransaction: (event) => {
+        for (const listener of this.transactionListeners) listener(event);
+      },
     });
   }
 
   snapshot(): ChargerState {
     return this.session.snapshot();
+  }
+
+  onTransaction(listener: (event: TransactionEvent) => void): () => void {
+    this.transactionListeners.add(listener);
+    return () => this.transactionListeners.delete(listener);
   }
 
   onStateChange(listener: (state: ChargerState) => void): () => void {
