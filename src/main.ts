@@ -15,7 +15,10 @@ import { RealClock, type Clock } from './platform/clock.ts';
 import type { Logger } from './platform/logger.ts';
 import type { PolicySettings } from './policy/policy-settings.ts';
 import type { SunplugConfig } from './store/config-schema.ts';
+import { openDatabase } from './store/database.ts';
+import { HistoryStore } from './store/history-store.ts';
 import { RuntimeSettings } from './store/runtime-settings.ts';
+import { SessionStore } from './store/session-store.ts';
 
 export interface SunplugOptions {
   config: SunplugConfig;
@@ -49,6 +52,9 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   const { config, clock, logger } = options;
   const ioClock = options.ioClock ?? new RealClock();
   const settings = await RuntimeSettings.open(options.dataDir, logger, clock.nowMs());
+  const db = openDatabase(options.dataDir);
+  const sessions = new SessionStore(db);
+  const history = new HistoryStore(db);
 
   const links = new ModbusLinkPool({
     clock: ioClock, logger: logger.child({ part: 'modbus' }),
@@ -76,7 +82,18 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     admit: ({ identity }) => (chargerIds.has(identity) ? 'accept' : 'reject'),
   });
   const writer = new LimitWriter();
+  const recording = new Set<string>();
   ocpp.onChargerConnected((adapter) => {
+    if (!recording.has(adapter.id)) {
+      recording.add(adapter.id);
+      adapter.onTransaction((event) => {
+        try {
+          sessions.record(event);
+        } catch (error) {
+          logger.error({ err: error, charger: event.chargerId }, 'could not store a session event');
+        }
+      });
+    }
     writer.forget(adapter.id);
     void loop.trigger('charger');
   });
@@ -128,12 +145,17 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       return true;
     },
     decisions: (filter) => loop.decisionLog.list(filter),
+    sessions: (query) => sessions.list(query),
+    history: (fromMs, toMs, resolution) => history.range(fromMs, toMs, resolution),
     onStateChange(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);
     },
   };
-  loop.onTick(() => {
+  loop.onTick((tick) => {
+    const { site, chargers } = service.state();
+    const chargersW = chargers.reduce((sum, c) => sum + c.powerW, 0);
+    history.add(tick.atMs, { gridW: site.gridPowerW, pvW: site.pvPowerW, homeW: site.homePowerW, batteryW: site.batteryPowerW, chargersW });
     for (const listener of stateListeners) listener();
   });
 
@@ -152,6 +174,8 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       await poller.stop();
       await ocpp.close();
       await links.close();
+      history.flush();
+      db.close();
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });

@@ -8,10 +8,39 @@ import type { SiteService } from './site-service.ts';
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
 const modeBody = z.strictObject({ mode: z.enum(CHARGE_MODES) });
+/** A time as ISO 8601 or milliseconds since the epoch. */
+const instant = z.string().transform((text, ctx) => {
+  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 time or milliseconds since the epoch' });
+    return z.NEVER;
+  }
+  return ms;
+});
+const sessionsQuery = z.strictObject({
+  chargerId: z.string().max(64).optional(),
+  idTag: z.string().max(64).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  limit: z.coerce.number().int().min(1).max(10000).optional(),
+});
+const historyQuery = z.strictObject({
+  from: instant,
+  to: instant,
+  resolution: z.enum(['minute', 'hour', 'day']).default('minute'),
+});
 const decisionsQuery = z.strictObject({
   chargerId: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
+
+function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) {
+    throw new ApiError(400, 'invalid_query', parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
 
 /** An API error answered as `{ error: { code, message } }`; codes are stable, messages are for people. */
 class ApiError extends Error {
@@ -50,9 +79,18 @@ export function createHttpApp(service: SiteService, logger: Logger): express.Exp
   });
 
   app.get('/api/v1/decisions', (req, res) => {
-    const query = decisionsQuery.safeParse(req.query);
-    if (!query.success) throw new ApiError(400, 'invalid_query', query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    res.json(service.decisions(query.data));
+    res.json(service.decisions(parseQuery(decisionsQuery, req.query)));
+  });
+
+  app.get('/api/v1/sessions', (req, res) => {
+    const q = parseQuery(sessionsQuery, req.query);
+    res.json(service.sessions({ chargerId: q.chargerId, idTag: q.idTag, fromMs: q.from, toMs: q.to, limit: q.limit }));
+  });
+
+  app.get('/api/v1/history', (req, res) => {
+    const q = parseQuery(historyQuery, req.query);
+    if (q.to <= q.from) throw new ApiError(400, 'invalid_query', '"to" must be after "from"');
+    res.json(service.history(q.from, q.to, q.resolution));
   });
 
   app.use('/api', (req) => {

@@ -1,4 +1,7 @@
 import type { ChargeMode } from '../domain/charger-state.ts';
+import type { ChargingSession } from '../domain/charging-session.ts';
+import type { HistoryPoint, HistoryResolution } from '../store/history-store.ts';
+import type { SessionQuery } from '../store/session-store.ts';
 import type { DecisionLogEntry } from '../control/decision-log.ts';
 import type { SiteStateView } from '../control/site-state.ts';
 
@@ -8,6 +11,10 @@ export interface SiteService {
   /** Resolves false when no charger has this id. */
   setChargerMode(chargerId: string, mode: ChargeMode): Promise<boolean>;
   decisions(filter: { chargerId?: string; limit?: number }): DecisionLogEntry[];
+  /** Charging sessions, newest first. */
+  sessions(query: SessionQuery): ChargingSession[];
+  /** Average powers per minute, hour or day in [fromMs, toMs). */
+  history(fromMs: number, toMs: number, resolution: HistoryResolution): HistoryPoint[];
   /** Calls the listener whenever the state may have changed (after every control tick). */
   onStateChange(listener: () => void): () => void;
 }

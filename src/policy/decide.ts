@@ -131,6 +131,7 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
       } else if (share.limited || currentA < roundDownToTenth(want.desiredA)) {
         reason = 'fuse-limit';
         detail = `${want.detail}; fuse headroom ${formatPhases(headroomA)} A allows ${currentA} A`;
+        currentA = holdWithinFuseDeadBand(currentA, memory, cfg, gridA, site);
       }
     } else {
       // No car, or mode off: offer what is left so a car plugged in on a fast charger starts without waiting.
@@ -143,6 +144,23 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     next[cfg.id] = remember(want.solar, memory, currentA, nowMs);
   }
   return { limits, next: { chargers: next }, reasons };
+}
+
+/** Fuse cuts smaller than this are skipped while no phase is over the limit, A: they are measurement noise. */
+const FUSE_DEAD_BAND_A = 1;
+
+/**
+ * Keeps the present limit when the fuse asks for a cut smaller than the dead band and the charger's phases are not
+ * over the limit right now. Charger meter values lag the grid meter by seconds, so the computed headroom wobbles by
+ * a few tenths of an amp; following it would spend a flash write every few seconds on nothing.
+ */
+function holdWithinFuseDeadBand(currentA: number, memory: ChargerPolicyState, cfg: ChargerPolicySettings,
+  gridA: PhaseValues, site: PolicySettings['site']): number {
+  const previousA = memory.limitA;
+  if (previousA === undefined || previousA <= currentA || previousA - currentA >= FUSE_DEAD_BAND_A) return currentA;
+  const limitA = site.mainFuseA - site.safetyMarginA;
+  const overloaded = chargerGridPhases(cfg.phases).some((p) => gridA[p]! > limitA);
+  return overloaded ? currentA : previousA;
 }
 
 /** A current the charger can actually apply: 0.1 A steps, and 0 below its minimum. */

@@ -62,3 +62,21 @@ describe('stale grid meter', () => {
     assert.equal(d.limits[0]!.reason, 'fast');
   });
 });
+
+describe('fuse dead band', () => {
+  it('does not spend a profile write on a sub-ampere wobble of the headroom while no phase is over the limit', () => {
+    const s = settings([{ mode: 'fast' }]);
+    const memory = { chargers: { c1: { solar: { enabled: false, targetA: 0 }, limitA: 10.5, limitChangedAtMs: T0 - 60_000 } } };
+    // The charger's last meter values say 10 A while it draws 10.5 A: the headroom looks 0.5 A smaller than it is.
+    const wobble = decide({ nowMs: T0, grid: grid(T0, 0, [10.5, 23.5, 10.5]), chargers: [charger('c1', T0, 10)] }, memory, s);
+    assert.equal(wobble.limits[0]!.currentA, 10.5);
+    assert.equal(wobble.limits[0]!.reason, 'fuse-limit');
+  });
+
+  it('still cuts at once when the phase is actually over the limit, however small the cut', () => {
+    const s = settings([{ mode: 'fast' }]);
+    const memory = { chargers: { c1: { solar: { enabled: false, targetA: 0 }, limitA: 10.5, limitChangedAtMs: T0 - 60_000 } } };
+    const over = decide({ nowMs: T0, grid: grid(T0, 0, [10.5, 24.4, 10.5]), chargers: [charger('c1', T0, 10.5)] }, memory, s);
+    assert.equal(over.limits[0]!.currentA, 10.1);
+  });
+});
