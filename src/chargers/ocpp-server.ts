@@ -2,6 +2,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ChargerAdapter } from './charger-adapter.ts';
 import { Ocpp16Adapter, type Ocpp16AdapterOptions } from './ocpp16/ocpp16-adapter.ts';
+import { Ocpp201Adapter, type Ocpp201AdapterOptions } from './ocpp201/ocpp201-adapter.ts';
 import {
   OcppRpcServer, type AuthVerdict, type OcppConnection, type OcppHandshake, type OcppSubprotocol,
 } from './ocpp-rpc-types.ts';
@@ -19,8 +20,9 @@ export interface AdmitRequest {
   password?: Buffer;
 }
 
-/** Per-version adapter settings. 1.6 only for now; 'ocpp2.0.1' gets its own entry with its adapter. */
+/** Per-version adapter settings. */
 export type Ocpp16Settings = Omit<Ocpp16AdapterOptions, keyof ProtocolAdapterContext>;
+export type Ocpp201Settings = Omit<Ocpp201AdapterOptions, keyof ProtocolAdapterContext>;
 
 export interface OcppServerOptions {
   clock: Clock;
@@ -30,6 +32,7 @@ export interface OcppServerOptions {
   /** Site phase-to-neutral voltage, V: turns A limits into W for chargers that take only power. */
   voltageV: number;
   ocpp16?: Ocpp16Settings;
+  ocpp201?: Ocpp201Settings;
   /** Outbound call timeout, ms (ocpp-rpc default 30000). */
   callTimeoutMs?: number;
   /** WebSocket ping interval, ms; below 90 s keeps chargers that stall silently honest (reference §3). */
@@ -58,8 +61,10 @@ export class OcppServer {
 
   constructor(private readonly options: OcppServerOptions) {
     this.transactionIds = new TransactionIdSource(options.clock);
-    // The server's preference order; a second version is one more entry here plus its adapter class.
+    // The server's preference order: a charger offering both versions gets 2.0.1 (device model, string transaction
+    // ids, offline-queued transaction events); another version is one more entry here plus its adapter class.
     this.factories = new Map<OcppSubprotocol, ProtocolAdapterFactory>([
+      ['ocpp2.0.1', (context) => new Ocpp201Adapter({ ...options.ocpp201, ...context })],
       ['ocpp1.6', (context) => new Ocpp16Adapter({ ...options.ocpp16, ...context })],
     ]);
     this.rpc = new OcppRpcServer({
