@@ -9,7 +9,8 @@ import { LimitWriter } from './control/limit-writer.ts';
 import { buildSiteState } from './control/site-state.ts';
 import { MeterPoller, type PolledMeter } from './devices/meter-poller.ts';
 import { ModbusLinkPool } from './devices/modbus/modbus-link.ts';
-import { createSunSpecMeter } from './devices/sunspec/sunspec-meter.ts';
+import { createConfiguredMeter } from './devices/profiles/configured-meter.ts';
+import { ProfileCatalog } from './devices/profiles/profile-catalog.ts';
 import type { ChargeMode } from './domain/charger-state.ts';
 import { RealClock, type Clock } from './platform/clock.ts';
 import type { Logger } from './platform/logger.ts';
@@ -60,16 +61,15 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     clock: ioClock, logger: logger.child({ part: 'modbus' }),
     ...(options.modbusInterFrameGapMs !== undefined ? { interFrameGapMs: options.modbusInterFrameGapMs } : {}),
   });
+  const profiles = new ProfileCatalog();
   const polled: PolledMeter[] = config.meters.map((m) => {
     const intervalMs = options.pollIntervalMs ?? m.pollIntervalMs ?? (m.role === 'grid' ? 1000 : 3000);
     return {
       role: m.role,
       intervalMs,
       maxAgeMs: m.maxAgeMs ?? Math.max(5000, 10 * intervalMs),
-      driver: createSunSpecMeter({
-        id: m.id, role: m.role, unit: m.modbus.unit, clock, logger,
-        link: links.get(m.modbus.host, m.modbus.port, { timeoutMs: m.modbus.timeoutMs }),
-      }),
+      // Device profile (devices/profiles): SunSpec roles get the SunSpec driver, register roles a ProfileMeter.
+      driver: createConfiguredMeter(m, { links, profiles, clock, logger }),
     };
   });
   const poller = new MeterPoller(polled, clock, logger.child({ part: 'meters' }));
