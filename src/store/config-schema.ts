@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHARGE_MODES } from '../domain/charger-state.ts';
+import { DEVICE_NAMES, DEVICE_ROLES, deviceServesRole } from '../devices/profiles/device-names.ts';
 
 /**
  * The installation config file (YAML), version 1. Unknown keys are errors so that a typo never silently falls back
@@ -8,22 +9,33 @@ import { CHARGE_MODES } from '../domain/charger-state.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'an id of letters, digits, _ . : - (at most 64)');
 
+// Port, unit and timeout default to the device profile's (devices/profiles/*.yaml), so they are resolved when the
+// meter is built, not here.
 const modbusTcp = z.strictObject({
   host: z.string().min(1),
-  port: z.number().int().min(1).max(65535).default(502),
-  unit: z.number().int().min(0).max(255).default(1),
-  timeoutMs: z.number().int().min(100).max(30000).default(1000),
+  port: z.number().int().min(1).max(65535).optional().describe("Default: the device profile's port (502 for sunspec)"),
+  unit: z.number().int().min(0).max(255).optional().describe("Default: the device profile's unit for this role (1 for sunspec)"),
+  timeoutMs: z.number().int().min(100).max(30000).optional().describe("Default: the device profile's timeout, else 1000"),
 });
 
 export const meterConfigSchema = z.strictObject({
   id,
   role: z.enum(['grid', 'pv', 'battery']),
-  device: z.enum(['sunspec']).describe('Device profile; "sunspec" discovers the SunSpec model chain'),
+  device: z.enum(DEVICE_NAMES)
+    .describe('Device profile (devices/profiles, docs/devices.md); "sunspec" discovers the SunSpec model chain of any device'),
   modbus: modbusTcp,
+  powerSign: z.union([z.literal(1), z.literal(-1)]).optional()
+    .describe('-1 flips power and currents on top of the profile, e.g. for a current clamp mounted the other way round'),
+  maxRegistersPerRead: z.number().int().min(4).max(125).optional()
+    .describe("Largest block read; default: the device profile's (125 for most devices)"),
   pollIntervalMs: z.number().int().min(200).max(60000).optional()
     .describe('Default: 1000 for the grid meter, 3000 for others'),
   maxAgeMs: z.number().int().min(1000).max(600000).optional()
     .describe('A reading older than this is stale. Default: 10 x the poll interval, at least 5 s'),
+}).superRefine((meter, ctx) => {
+  if (!deviceServesRole(meter.device, meter.role)) {
+    ctx.addIssue({ code: 'custom', path: ['role'], message: `device "${meter.device}" serves ${DEVICE_ROLES[meter.device].join(', ')}, not ${meter.role}` });
+  }
 });
 
 export const chargerConfigSchema = z.strictObject({
