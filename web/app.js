@@ -3,6 +3,7 @@
 const MODES = [
   { value: 'off', label: 'Off' },
   { value: 'solar', label: 'Solar' },
+  { value: 'minsolar', label: 'Min + solar' },
   { value: 'fast', label: 'Fast' },
 ];
 const STATUS_TEXT = {

@@ -1,5 +1,8 @@
-/** Charge modes a homeowner picks per charger. Later modes (minsolar, plan) extend this list. */
-export const CHARGE_MODES = ['off', 'solar', 'fast'] as const;
+/**
+ * Charge modes a homeowner picks per charger: `off`; `solar` (surplus only); `minsolar` (the minimum current always,
+ * more when the sun allows); `fast` (as much as the fuse allows).
+ */
+export const CHARGE_MODES = ['off', 'solar', 'minsolar', 'fast'] as const;
 export type ChargeMode = (typeof CHARGE_MODES)[number];
 
 /**

@@ -5,10 +5,10 @@ import type { Reason } from '../domain/reason.ts';
 import type { SiteSnapshot } from '../domain/site-snapshot.ts';
 import {
   allocateFuseHeadroom, chargerGridPhases, chargerHeadroomA, chargerPhaseCurrentsA, gridPhaseCurrentsA,
-  type FuseDemand,
+  type FuseConstraint, type FuseDemand,
 } from './fuse-guard.ts';
 import type { ChargerPolicySettings, PolicySettings } from './policy-settings.ts';
-import { availableSolarPowerW, IDLE_SOLAR_STATE, stepSolar, type SolarChargerState } from './solar-surplus.ts';
+import { availableSolarPowerW, IDLE_SOLAR_STATE, stepMinSolar, stepSolar, type SolarChargerState } from './solar-surplus.ts';
 
 /** What the policy remembers between ticks, per charger. Plain data so that it can be logged and tested. */
 export interface ChargerPolicyState {
@@ -73,7 +73,10 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
   }
 
   // Mode targets.
-  let surplusLeftW = availableSolarPowerW(snapshot, grid.powerW);
+  const battery = snapshot.battery !== undefined && ageMs(snapshot.battery, nowMs) <= site.gridMaxAgeMs ? snapshot.battery : undefined;
+  const chargingMinW = connected.reduce((sum, { cfg, live }) =>
+    live.powerW > 0 ? sum + cfg.minCurrentA * cfg.phases * site.voltageV : sum, 0);
+  let surplusLeftW = availableSolarPowerW(snapshot, grid.powerW, battery, settings.battery, chargingMinW);
   const byPriority = [...connected].sort((a, b) => b.cfg.priority - a.cfg.priority || a.cfg.id.localeCompare(b.cfg.id));
   const wants = new Map<string, { desiredA: number; reason: Reason; detail: string; solar: ChargerPolicyState }>();
   for (const { cfg, live, memory } of byPriority) {
@@ -87,11 +90,14 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     } else {
       const held = memory.solar;
       if (solarMayMove(memory, live, nowMs, settings)) {
-        const step = stepSolar(held, surplusLeftW, nowMs, cfg, settings.solar, site.voltageV);
+        const step = cfg.mode === 'minsolar'
+          ? stepMinSolar(surplusLeftW, nowMs, cfg, site.voltageV)
+          : stepSolar(held, surplusLeftW, nowMs, cfg, settings.solar, site.voltageV);
         wants.set(cfg.id, { desiredA: step.targetA, reason: step.reason, detail: step.detail,
           solar: { solar: step.state, solarReason: step.reason, solarDetail: step.detail } });
       } else {
-        wants.set(cfg.id, { desiredA: held.enabled ? held.targetA : 0, reason: memory.solarReason ?? 'solar-waiting',
+        const heldA = cfg.mode === 'minsolar' ? Math.max(cfg.minCurrentA, held.targetA) : held.enabled ? held.targetA : 0;
+        wants.set(cfg.id, { desiredA: heldA, reason: memory.solarReason ?? (cfg.mode === 'minsolar' ? 'min-current' : 'solar-waiting'),
           detail: memory.solarDetail ?? 'waiting for the charger to report', solar: memory });
       }
       surplusLeftW -= (wants.get(cfg.id)!.desiredA) * cfg.phases * site.voltageV;
@@ -101,7 +107,7 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
   // The fuse: what the rest of the home draws on each phase sets the chargers' headroom.
   const gridA = gridPhaseCurrentsA(grid, site);
   const chargersA = connected.reduce<PhaseValues>((sum, { cfg, live, memory }) => {
-    const own = chargerPhaseCurrentsA(live, cfg.phases, site.voltageV);
+    const own = chargerPhaseCurrentsA(live, cfg.phases, site.voltageV, cfg.phaseRotation);
     const believedA = believedChargerCurrentA(memory, nowMs, site.chargerSettleMs);
     return [0, 1, 2].map((p) => sum[p]! + Math.min(own[p]!, believedA)) as unknown as PhaseValues;
   }, [0, 0, 0]);
@@ -113,9 +119,13 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     minCurrentA: cfg.minCurrentA,
     phases: cfg.phases,
     priority: cfg.priority,
+    ...(cfg.phaseRotation !== undefined ? { rotation: cfg.phaseRotation } : {}),
   }));
-  const allocation = allocateFuseHeadroom(headroomA, demands);
-  const leftA = leftoverHeadroomA(headroomA, demands, allocation);
+  const constraints: FuseConstraint[] = [
+    { headroomA },
+    ...(settings.circuits ?? []).map((c) => ({ headroomA: [c.maxCurrentA, c.maxCurrentA, c.maxCurrentA] as const, members: new Set(c.chargerIds) })),
+  ];
+  const allocation = allocateFuseHeadroom(constraints, demands);
 
   for (const { cfg, memory } of connected) {
     const want = wants.get(cfg.id)!;
@@ -131,11 +141,13 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
       } else if (share.limited || currentA < roundDownToTenth(want.desiredA)) {
         reason = 'fuse-limit';
         detail = `${want.detail}; fuse headroom ${formatPhases(headroomA)} A allows ${currentA} A`;
-        currentA = holdWithinFuseDeadBand(currentA, memory, cfg, gridA, site);
+        // A breaker without a meter is guarded by the sum of limits alone: no dead band there.
+        const inCircuit = (settings.circuits ?? []).some((c) => c.chargerIds.includes(cfg.id));
+        if (!inCircuit) currentA = holdWithinFuseDeadBand(currentA, memory, cfg, gridA, site);
       }
     } else {
       // No car, or mode off: offer what is left so a car plugged in on a fast charger starts without waiting.
-      const roomA = Math.min(...chargerGridPhases(cfg.phases).map((p) => leftA[p]!));
+      const roomA = leftoverFor(cfg, constraints, demands, allocation);
       currentA = usableCurrentA(Math.min(want.desiredA, roomA), cfg);
     }
     const safety = reason === 'fuse-limit' || reason === 'fuse-paused';
@@ -159,7 +171,7 @@ function holdWithinFuseDeadBand(currentA: number, memory: ChargerPolicyState, cf
   const previousA = memory.limitA;
   if (previousA === undefined || previousA <= currentA || previousA - currentA >= FUSE_DEAD_BAND_A) return currentA;
   const limitA = site.mainFuseA - site.safetyMarginA;
-  const overloaded = chargerGridPhases(cfg.phases).some((p) => gridA[p]! > limitA);
+  const overloaded = chargerGridPhases(cfg.phases, cfg.phaseRotation).some((p) => gridA[p]! > limitA);
   return overloaded ? currentA : previousA;
 }
 
@@ -210,9 +222,14 @@ function solarMayMove(memory: ChargerPolicyState, live: ChargerState, nowMs: num
   return (live.measuredAtMs ?? Number.NEGATIVE_INFINITY) >= changedAt + settings.site.chargerSettleMs;
 }
 
-function leftoverHeadroomA(headroomA: PhaseValues, demands: readonly FuseDemand[], allocation: Map<string, { currentA: number }>): number[] {
-  return [0, 1, 2].map((p) => demands.reduce((left, d) =>
-    chargerGridPhases(d.phases).includes(p) ? left - (allocation.get(d.chargerId)?.currentA ?? 0) : left, headroomA[p]!));
+/** Current left for one more charger on its phases after the allocation, under every constraint it belongs to, A. */
+function leftoverFor(cfg: ChargerPolicySettings, constraints: readonly FuseConstraint[], demands: readonly FuseDemand[],
+  allocation: Map<string, { currentA: number }>): number {
+  const phases = chargerGridPhases(cfg.phases, cfg.phaseRotation);
+  return Math.min(...constraints.filter((c) => c.members === undefined || c.members.has(cfg.id)).flatMap((c) =>
+    phases.map((p) => demands.reduce((left, d) =>
+      (c.members === undefined || c.members.has(d.chargerId)) && chargerGridPhases(d.phases, d.rotation).includes(p)
+        ? left - (allocation.get(d.chargerId)?.currentA ?? 0) : left, c.headroomA[p]!))));
 }
 
 function formatPhases(values: PhaseValues): string {

@@ -1,10 +1,13 @@
 import type { ChargerState } from '../domain/charger-state.ts';
 import type { MeterReading, PhaseValues } from '../domain/meter-reading.ts';
-import type { SitePolicySettings } from './policy-settings.ts';
+import type { PhaseRotation, SitePolicySettings } from './policy-settings.ts';
 
-/** Grid phases a charger's L1..L3 land on. Phase rotation per charger extends this later; today L1 is L1. */
-export function chargerGridPhases(phases: 1 | 3): readonly number[] {
-  return phases === 1 ? [0] : [0, 1, 2];
+const ROTATION_OFFSET: Record<PhaseRotation, number> = { L1L2L3: 0, L2L3L1: 1, L3L1L2: 2 };
+
+/** Grid phases (0 = L1) that a charger's L1..L3 land on, in the charger's phase order. */
+export function chargerGridPhases(phases: 1 | 3, rotation: PhaseRotation = 'L1L2L3'): readonly number[] {
+  const offset = ROTATION_OFFSET[rotation];
+  return (phases === 1 ? [0] : [0, 1, 2]).map((p) => (p + offset) % 3);
 }
 
 /** Current on each grid phase, A, positive for import. Falls back to an even split of total power. */
@@ -20,9 +23,9 @@ export function gridPhaseCurrentsA(grid: MeterReading, site: SitePolicySettings)
 }
 
 /** A charger's own current on each grid phase, A. */
-export function chargerPhaseCurrentsA(charger: ChargerState, phases: 1 | 3, voltageV: number): PhaseValues {
+export function chargerPhaseCurrentsA(charger: ChargerState, phases: 1 | 3, voltageV: number, rotation?: PhaseRotation): PhaseValues {
   const out = [0, 0, 0];
-  const gridPhases = chargerGridPhases(phases);
+  const gridPhases = chargerGridPhases(phases, rotation);
   gridPhases.forEach((gridPhase, i) => {
     const measured = charger.phaseCurrentsA?.[i];
     out[gridPhase] = measured ?? (charger.connected ? charger.powerW / (gridPhases.length * voltageV) : 0);
@@ -45,6 +48,16 @@ export interface FuseDemand {
   minCurrentA: number;
   phases: 1 | 3;
   priority: number;
+  rotation?: PhaseRotation;
+}
+
+/**
+ * A limit the chargers must share: per grid phase, the current left for `members` (undefined = every charger).
+ * The main fuse is one; each sub-circuit breaker is another.
+ */
+export interface FuseConstraint {
+  headroomA: PhaseValues;
+  members?: ReadonlySet<string>;
 }
 
 export interface FuseAllocation {
@@ -57,16 +70,17 @@ export interface FuseAllocation {
 
 /**
  * Shares the headroom among chargers that want current: every charger gets the same current (capped by what it
- * asked for), as high as every phase allows. If that level leaves a charger below its minimum, the charger with the
- * lowest priority (then the last id) is paused and the rest share again. Never exceeds the headroom on any phase.
+ * asked for), as high as every phase of every constraint allows. If that level leaves a charger below its minimum,
+ * the charger with the lowest priority (then the last id) is paused and the rest share again. Never exceeds any
+ * constraint on any phase.
  */
-export function allocateFuseHeadroom(headroomA: PhaseValues, demands: readonly FuseDemand[]): Map<string, FuseAllocation> {
+export function allocateFuseHeadroom(constraints: readonly FuseConstraint[], demands: readonly FuseDemand[]): Map<string, FuseAllocation> {
   const result = new Map<string, FuseAllocation>();
   const active = demands.filter((d) => d.desiredA > 0)
     .sort((a, b) => b.priority - a.priority || a.chargerId.localeCompare(b.chargerId));
   for (const d of demands) if (d.desiredA <= 0) result.set(d.chargerId, { currentA: 0, limited: false, paused: false });
   while (active.length > 0) {
-    const level = highestSharedLevelA(headroomA, active);
+    const level = highestSharedLevelA(constraints, active);
     const starved = active.some((d) => Math.min(d.desiredA, level) < d.minCurrentA);
     if (!starved) {
       for (const d of active) {
@@ -81,12 +95,13 @@ export function allocateFuseHeadroom(headroomA: PhaseValues, demands: readonly F
   return result;
 }
 
-function highestSharedLevelA(headroomA: PhaseValues, demands: readonly FuseDemand[]): number {
-  const fits = (level: number): boolean => [0, 1, 2].every((phase) => {
+function highestSharedLevelA(constraints: readonly FuseConstraint[], demands: readonly FuseDemand[]): number {
+  const fits = (level: number): boolean => constraints.every((c) => [0, 1, 2].every((phase) => {
     const load = demands.reduce((sum, d) =>
-      chargerGridPhases(d.phases).includes(phase) ? sum + Math.min(d.desiredA, level) : sum, 0);
-    return load <= headroomA[phase]! + 1e-9;
-  });
+      (c.members === undefined || c.members.has(d.chargerId)) && chargerGridPhases(d.phases, d.rotation).includes(phase)
+        ? sum + Math.min(d.desiredA, level) : sum, 0);
+    return load <= c.headroomA[phase]! + 1e-9;
+  }));
   let low = 0;
   let high = Math.max(...demands.map((d) => d.desiredA));
   if (fits(high)) return high;

@@ -5,6 +5,30 @@ export interface PolicySettings {
   site: SitePolicySettings;
   chargers: readonly ChargerPolicySettings[];
   solar: SolarPolicySettings;
+  /** Breakers below the main fuse that feed only chargers (e.g. a 32 A garage circuit). */
+  circuits?: readonly CircuitPolicySettings[];
+  /** The home battery's share of the sun; absent when there is no battery. */
+  battery?: BatteryPolicySettings;
+}
+
+/**
+ * Which grid phase each of the charger's phases is wired to: 'L1L2L3' is straight through; 'L2L3L1' means the
+ * charger's L1 is on grid L2 (installers rotate phases so that 1-phase cars do not all load L1).
+ */
+export type PhaseRotation = 'L1L2L3' | 'L2L3L1' | 'L3L1L2';
+
+export interface CircuitPolicySettings {
+  id: string;
+  /** Breaker rating per phase, A (its own margin included by the installer). */
+  maxCurrentA: number;
+  chargerIds: readonly string[];
+}
+
+export interface BatteryPolicySettings {
+  /** Below this state of charge the battery charges before any car takes surplus, %. */
+  prioritySocPct: number;
+  /** Above this state of charge the battery may carry a charging car through a dip to the minimum current, %. */
+  bufferSocPct: number;
 }
 
 export interface SitePolicySettings {
@@ -34,6 +58,8 @@ export interface ChargerPolicySettings {
   phases: 1 | 3;
   /** Higher runs first when the fuse cannot feed every charger. */
   priority: number;
+  /** Default straight through. */
+  phaseRotation?: PhaseRotation;
 }
 
 export interface SolarPolicySettings {

@@ -1,17 +1,46 @@
 import type { SiteSnapshot } from '../domain/site-snapshot.ts';
 import type { Reason } from '../domain/reason.ts';
 import { currentForPowerA } from '../domain/electrical.ts';
-import type { ChargerPolicySettings, SolarPolicySettings } from './policy-settings.ts';
+import type { BatteryPolicySettings, ChargerPolicySettings, SolarPolicySettings } from './policy-settings.ts';
 
 /**
  * Power the cars could take from the sun right now, W: what the chargers draw plus what goes to the grid.
- * A discharging home battery is not surplus (the car must not drain it); a charging one keeps its share, so the
- * battery fills first.
+ * The home battery: a discharging battery is not surplus (the car must not drain it), except that above the buffer
+ * state of charge it may carry charging cars at their minimum (`bufferW`); a charging battery keeps its share below
+ * the priority state of charge (it fills first) and gives it to the cars above it.
+ * `battery` is the fresh battery reading, or undefined.
  */
-export function availableSolarPowerW(snapshot: SiteSnapshot, gridPowerW: number): number {
+export function availableSolarPowerW(
+  snapshot: SiteSnapshot,
+  gridPowerW: number,
+  battery?: { powerW: number; socPct?: number },
+  settings?: BatteryPolicySettings,
+  bufferW = 0,
+): number {
   const chargersW = snapshot.chargers.reduce((sum, c) => sum + (c.connected ? c.powerW : 0), 0);
-  const batteryDischargeW = Math.max(0, snapshot.battery?.powerW ?? 0);
-  return chargersW - gridPowerW - batteryDischargeW;
+  const dischargeW = Math.max(0, battery?.powerW ?? 0);
+  const chargeW = Math.max(0, -(battery?.powerW ?? 0));
+  const socPct = battery?.socPct;
+  let surplusW = chargersW - gridPowerW - dischargeW;
+  if (settings !== undefined && socPct !== undefined) {
+    if (socPct >= settings.prioritySocPct) surplusW += chargeW;
+    if (socPct >= settings.bufferSocPct) surplusW += Math.min(dischargeW, bufferW);
+  }
+  return surplusW;
+}
+
+/**
+ * The minsolar step: the minimum current always, the surplus when it is more. No start or stop timers: the car
+ * never pauses, so there is nothing to debounce.
+ */
+export function stepMinSolar(surplusW: number, nowMs: number, charger: ChargerPolicySettings, voltageV: number): SolarStep {
+  const surplusA = currentForPowerA(surplusW, charger.phases, voltageV);
+  const targetA = clampA(surplusA, charger);
+  const kW = (surplusW / 1000).toFixed(2);
+  return surplusA >= charger.minCurrentA
+    ? { state: { enabled: true, targetA, decidedAtMs: nowMs }, targetA, reason: 'solar-surplus', detail: `minsolar: surplus ${kW} kW` }
+    : { state: { enabled: true, targetA, decidedAtMs: nowMs }, targetA, reason: 'min-current',
+      detail: `minsolar: surplus ${kW} kW, holding the ${charger.minCurrentA} A minimum` };
 }
 
 /** Hysteresis state of one charger in solar mode. Timers hold the time they started, or undefined. */

@@ -17,7 +17,7 @@ describe('HTTP API: a wrong call gets a clear error and changes nothing', () => 
   };
 
   const rows = [
-    { name: 'an unknown mode', method: 'PUT', path: '/api/v1/chargers/garage/mode', body: '{"mode":"turbo"}', status: 400, code: 'invalid_body', message: /one of off, solar, fast/ },
+    { name: 'an unknown mode', method: 'PUT', path: '/api/v1/chargers/garage/mode', body: '{"mode":"turbo"}', status: 400, code: 'invalid_body', message: /one of off, solar, minsolar, fast/ },
     { name: 'an extra field', method: 'PUT', path: '/api/v1/chargers/garage/mode', body: '{"mode":"fast","force":true}', status: 400, code: 'invalid_body', message: /force/ },
     { name: 'malformed JSON', method: 'PUT', path: '/api/v1/chargers/garage/mode', body: '{"mode":', status: 400, code: 'bad_request', message: /JSON/ },
     { name: 'an unknown charger', method: 'PUT', path: '/api/v1/chargers/nope/mode', body: '{"mode":"fast"}', status: 404, code: 'charger_not_found', message: /"nope"/ },
