@@ -1,0 +1,71 @@
+import type { ApplyResult, ChargerAdapter } from '../../src/chargers/charger-adapter.ts';
+import { DEFAULT_LIMIT_WRITER_OPTIONS, LimitWriter, type LimitWriterOptions } from '../../src/control/limit-writer.ts';
+import type { ChargeLimit } from '../../src/domain/charge-limit.ts';
+import type { MeterReading } from '../../src/domain/meter-reading.ts';
+import { decide, INITIAL_POLICY_STATE, type PolicyState } from '../../src/policy/decide.ts';
+import { gridPhaseCurrentsA } from '../../src/policy/fuse-guard.ts';
+import type { PolicySettings } from '../../src/policy/policy-settings.ts';
+import type { Controller, Gateway } from '../simulation.ts';
+
+/**
+ * Sunplug as deployed: the real `decide()` and the real LimitWriter (dead band, one non-safety write per 10 s,
+ * safety reductions at once), ticking every `tickMs` and at once on a grid reading above the fuse limit, as
+ * src/control/control-loop.ts does. Only the OCPP transport is replaced by an in-memory adapter.
+ */
+export class SunplugController implements Controller {
+  readonly name = 'Sunplug';
+  /** decide() calls and their wall time, for the compute figures. */
+  decisions = 0;
+  private state: PolicyState = INITIAL_POLICY_STATE;
+  private grid: MeterReading | undefined;
+  private nowMs = 0;
+  private readonly writer: LimitWriter;
+  private readonly adapters: Map<string, ChargerAdapter>;
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly settings: PolicySettings,
+    private readonly tickMs = 1_000,
+    private readonly tickPhaseMs = 500,
+    writerOptions: LimitWriterOptions = DEFAULT_LIMIT_WRITER_OPTIONS,
+  ) {
+    this.writer = new LimitWriter(writerOptions);
+    this.adapters = new Map(settings.chargers.map((c) => [c.id, this.adapter(c.id)]));
+  }
+
+  async onGridReading(reading: MeterReading): Promise<void> {
+    this.grid = reading;
+    const site = this.settings.site;
+    const limitA = site.mainFuseA - site.safetyMarginA;
+    if (gridPhaseCurrentsA(reading, site).some((a) => a > limitA)) await this.tick(reading.atMs);
+  }
+
+  nextTickMs(atMs: number): number {
+    return Math.ceil((atMs - this.tickPhaseMs) / this.tickMs) * this.tickMs + this.tickPhaseMs;
+  }
+
+  async tick(nowMs: number): Promise<void> {
+    this.nowMs = nowMs;
+    const snapshot = { nowMs, grid: this.grid, chargers: this.gateway.states() };
+    const decision = decide(snapshot, this.state, this.settings);
+    this.decisions++;
+    this.state = decision.next;
+    for (const limit of decision.limits) {
+      const adapter = this.adapters.get(limit.chargerId);
+      if (adapter) await this.writer.write(adapter, limit, nowMs);
+    }
+  }
+
+  /** An in-memory adapter: the writer only calls `applyLimit`, so the rest of the interface is not implemented. */
+  private adapter(id: string): ChargerAdapter {
+    const adapter: Pick<ChargerAdapter, 'id' | 'snapshot' | 'applyLimit'> = {
+      id,
+      snapshot: () => this.gateway.state(id),
+      applyLimit: async (limit: ChargeLimit): Promise<ApplyResult> => {
+        this.gateway.send({ atMs: this.nowMs, chargerId: id, currentA: limit.currentA, safety: limit.safety });
+        return { outcome: 'applied' };
+      },
+    };
+    return adapter as ChargerAdapter;
+  }
+}
