@@ -25,4 +25,6 @@ export interface ChargerAdapter extends ChargerEvents {
   readonly id: string;
   snapshot(): ChargerState;
   applyLimit(limit: ChargeLimit): Promise<ApplyResult>;
+  /** Ends the running transaction (OCPP RemoteStop / RequestStopTransaction), the last step of escalation. */
+  stopTransaction?(): Promise<ApplyResult>;
 }

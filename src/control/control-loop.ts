@@ -143,7 +143,13 @@ export class ControlLoop {
 
   private async safeWrite(adapter: ChargerAdapter, limit: ChargeLimit, nowMs: number): Promise<WriteOutcome> {
     try {
-      return await this.options.writer.write(adapter, limit, nowMs);
+      const written = await this.options.writer.write(adapter, limit, nowMs);
+      if (limit.stopTransaction && adapter.stopTransaction) {
+        this.options.logger.warn({ charger: adapter.id }, 'charger ignores its 0 A limit: ending the transaction');
+        const stopped = await adapter.stopTransaction();
+        return { outcome: stopped.outcome, detail: `stop transaction: ${stopped.detail ?? stopped.outcome}` };
+      }
+      return written;
     } catch (error) {
       return { outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
     }

@@ -11,6 +11,11 @@ export interface ChargeLimit {
   reason: Reason;
   /** True when the limit lowers current to protect a fuse or fail safe: such writes are never rate-limited. */
   safety: boolean;
+  /**
+   * The charger has kept drawing well above a 0 A limit past its settle time: the last step of escalation is to end
+   * the transaction.
+   */
+  stopTransaction?: boolean;
 }
 
 /** Round down to OCPP's 0.1 A resolution without floating-point residue (16.299999 -> 16.2). */

@@ -15,6 +15,8 @@ export interface ChargerPolicyState {
   solar: SolarChargerState;
   solarReason?: Reason;
   solarDetail?: string;
+  /** Since when the charger has drawn well above its limit after settling, ms. */
+  notFollowingSinceMs?: number;
   /** Last limit handed out, A, and the one before it; with the time it changed. */
   limitA?: number;
   previousLimitA?: number;
@@ -150,10 +152,18 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
       const roomA = leftoverFor(cfg, constraints, demands, allocation);
       currentA = usableCurrentA(Math.min(want.desiredA, roomA), cfg);
     }
-    const safety = reason === 'fuse-limit' || reason === 'fuse-paused';
-    limits.push({ chargerId: cfg.id, currentA, phases: cfg.phases, reason, safety });
+    const live = connected.find((c) => c.cfg.id === cfg.id)!.live;
+    const notFollowingSinceMs = notFollowingSince(memory, live, nowMs, site.chargerSettleMs);
+    const stopTransaction = currentA === 0 && memory.limitA === 0 && notFollowingSinceMs !== undefined &&
+      nowMs - notFollowingSinceMs >= site.chargerSettleMs && live.transactionId !== undefined;
+    if (stopTransaction) {
+      reason = 'not-following';
+      detail = `still drawing ${maxPhaseCurrentA(live).toFixed(1)} A ${Math.round((nowMs - notFollowingSinceMs!) / 1000)} s after a 0 A limit: ending the transaction`;
+    }
+    const safety = reason === 'fuse-limit' || reason === 'fuse-paused' || reason === 'not-following';
+    limits.push({ chargerId: cfg.id, currentA, phases: cfg.phases, reason, safety, ...(stopTransaction ? { stopTransaction } : {}) });
     reasons.push({ chargerId: cfg.id, reason, detail });
-    next[cfg.id] = remember(want.solar, memory, currentA, nowMs);
+    next[cfg.id] = { ...remember(want.solar, memory, currentA, nowMs), ...(notFollowingSinceMs !== undefined ? { notFollowingSinceMs } : {}) };
   }
   return { limits, next: { chargers: next }, reasons };
 }
@@ -173,6 +183,25 @@ function holdWithinFuseDeadBand(currentA: number, memory: ChargerPolicyState, cf
   const limitA = site.mainFuseA - site.safetyMarginA;
   const overloaded = chargerGridPhases(cfg.phases, cfg.phaseRotation).some((p) => gridA[p]! > limitA);
   return overloaded ? currentA : previousA;
+}
+
+/** Measured current above the limit that counts as not following it, A (meters and cars are not exact). */
+const NOT_FOLLOWING_TOLERANCE_A = 2;
+
+function maxPhaseCurrentA(live: ChargerState): number {
+  const currents = live.phaseCurrentsA;
+  return currents && currents.length > 0 ? Math.max(...currents) : 0;
+}
+
+/**
+ * Escalation (safety model 2): a charger measured well above its limit after it had time to settle is not following.
+ * The fuse guard already cuts it further each tick (it is never believed below its limit); once it is at 0 A and still
+ * draws, the transaction is ended. Returns since when it has not followed, or undefined while it follows.
+ */
+function notFollowingSince(memory: ChargerPolicyState, live: ChargerState, nowMs: number, settleMs: number): number | undefined {
+  if (memory.limitA === undefined || settling(memory, nowMs, settleMs)) return undefined;
+  if ((live.measuredAtMs ?? Number.NEGATIVE_INFINITY) < (memory.limitChangedAtMs ?? 0) + settleMs) return memory.notFollowingSinceMs;
+  return maxPhaseCurrentA(live) > memory.limitA + NOT_FOLLOWING_TOLERANCE_A ? (memory.notFollowingSinceMs ?? nowMs) : undefined;
 }
 
 /** A current the charger can actually apply: 0.1 A steps, and 0 below its minimum. */
