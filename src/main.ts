@@ -107,7 +107,12 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     },
     chargers: config.chargers.map((c) => ({
       id: c.id, mode: modeOf(c.id, c.mode), minCurrentA: c.minCurrentA, maxCurrentA: c.maxCurrentA, phases: c.phases, priority: c.priority,
+      phaseRotation: c.phaseRotation,
     })),
+    circuits: config.circuits.map((circuit) => ({
+      id: circuit.id, maxCurrentA: circuit.maxCurrentA, chargerIds: config.chargers.filter((c) => c.circuit === circuit.id).map((c) => c.id),
+    })),
+    ...(config.battery ? { battery: config.battery } : {}),
     solar: {
       enableDelayMs: config.control.solarEnableDelayS * 1000, disableDelayMs: config.control.solarDisableDelayS * 1000,
       enableThresholdW: config.control.solarEnableThresholdW, disableThresholdW: config.control.solarDisableThresholdW,

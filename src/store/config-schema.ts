@@ -46,6 +46,41 @@ export const chargerConfigSchema = z.strictObject({
   phases: z.union([z.literal(1), z.literal(3)]).default(3),
   mode: z.enum(CHARGE_MODES).default('solar'),
   priority: z.number().int().min(0).max(100).default(0),
+  password: z.string().min(16).max(40).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional()
+    .describe('OCPP Basic-auth password this charger is provisioned with (security profile 1), 16 to 40 characters. '
+      + 'Without it, Sunplug issues one when the charger is approved. Hashed at start and never logged'),
+  phaseRotation: z.enum(['L1L2L3', 'L2L3L1', 'L3L1L2']).default('L1L2L3')
+    .describe("Grid phases the charger's L1, L2, L3 are wired to; L2L3L1 puts a 1-phase car on grid L2"),
+  circuit: id.optional().describe('Id of the sub-circuit (circuits[]) that feeds this charger'),
+});
+
+export const circuitConfigSchema = z.strictObject({
+  id,
+  maxCurrentA: z.number().min(6).max(400).describe('Breaker rating per phase, A, for the chargers behind it'),
+});
+
+export const batteryConfigSchema = z.strictObject({
+  prioritySocPct: z.number().min(0).max(100).default(0)
+    .describe('Below this state of charge the home battery charges before the cars take surplus, %'),
+  bufferSocPct: z.number().min(0).max(100).default(100)
+    .describe('Above this state of charge the battery may carry a charging car at its minimum through a dip, %'),
+});
+
+export const ocppConfigSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8887),
+  host: z.string().default('0.0.0.0'),
+  securityProfile: z.union([z.literal(0), z.literal(1)]).optional()
+    .describe('OCPP security profile. 1 (default): HTTP Basic auth with a password per charger. 0: no authentication, '
+      + 'only for a network you fully trust (logged as a warning). Profiles 2 and 3 (TLS) are not supported yet'),
+  unknownChargers: z.enum(['pending', 'reject', 'accept']).optional()
+    .describe('Chargers that are not in this file: "pending" (default) lets them connect and wait for approval in the '
+      + 'API, "reject" refuses them, "accept" controls any charger that connects (security profile 0 only)'),
+  profileExpiryS: z.number().int().min(60).max(86400).optional()
+    .describe('Lifetime of a dynamic charging limit on the charger, s (default 900): if Sunplug stops renewing it, '
+      + 'the charger falls back to site.safeCurrentA by itself'),
+  writeBudgetPerDay: z.number().int().min(10).max(100000).optional()
+    .describe('Charging-profile writes per charger per 24 h, to spare its flash (default 480, or the charger quirk); '
+      + 'safety reductions and pauses always go through'),
 });
 
 export const siteConfigSchema = z.strictObject({
@@ -77,16 +112,21 @@ export const configSchema = z.strictObject({
   site: siteConfigSchema,
   meters: z.array(meterConfigSchema).default([]),
   chargers: z.array(chargerConfigSchema).default([]),
-  ocpp: z.strictObject({
-    port: z.number().int().min(0).max(65535).default(8887),
-    host: z.string().default('0.0.0.0'),
-  }).default({ port: 8887, host: '0.0.0.0' }),
+  circuits: z.array(circuitConfigSchema).default([]),
+  battery: batteryConfigSchema.optional(),
+  ocpp: ocppConfigSchema.default({ port: 8887, host: '0.0.0.0' }),
   http: z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
     host: z.string().default('0.0.0.0'),
   }).default({ port: 8080, host: '0.0.0.0' }),
   control: controlConfigSchema.default(controlConfigSchema.parse({})),
 }).superRefine((config, ctx) => {
+  if (config.ocpp.unknownChargers === 'accept' && config.ocpp.securityProfile !== 0) {
+    ctx.addIssue({
+      code: 'custom', path: ['ocpp', 'unknownChargers'],
+      message: '"accept" needs ocpp.securityProfile: 0 (an unknown charger has no password); use "pending" and approve it',
+    });
+  }
   const meterIds = new Set<string>();
   config.meters.forEach((meter, index) => {
     if (meterIds.has(meter.id)) {
@@ -100,10 +140,16 @@ export const configSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: ['chargers', index, 'id'], message: `duplicate charger id "${charger.id}"` });
     }
     chargerIds.add(charger.id);
+    if (charger.circuit !== undefined && !config.circuits.some((c) => c.id === charger.circuit)) {
+      ctx.addIssue({ code: 'custom', path: ['chargers', index, 'circuit'], message: `no circuit with id "${charger.circuit}"` });
+    }
     if (charger.minCurrentA > charger.maxCurrentA) {
       ctx.addIssue({ code: 'custom', path: ['chargers', index, 'minCurrentA'], message: 'must not exceed maxCurrentA' });
     }
   });
+  if (config.battery && config.battery.prioritySocPct > config.battery.bufferSocPct) {
+    ctx.addIssue({ code: 'custom', path: ['battery', 'bufferSocPct'], message: 'must be at least prioritySocPct' });
+  }
   const grid = config.site.gridMeter;
   if (grid !== undefined && !config.meters.some((m) => m.id === grid && m.role === 'grid')) {
     ctx.addIssue({ code: 'custom', path: ['site', 'gridMeter'], message: `no meter with id "${grid}" and role grid` });
@@ -113,6 +159,7 @@ export const configSchema = z.strictObject({
 export type SunplugConfig = z.output<typeof configSchema>;
 export type MeterConfig = z.output<typeof meterConfigSchema>;
 export type ChargerConfig = z.output<typeof chargerConfigSchema>;
+export type OcppConfig = z.output<typeof ocppConfigSchema>;
 
 function isKnownTimeZone(timeZone: string): boolean {
   try {

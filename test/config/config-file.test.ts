@@ -60,3 +60,24 @@ describe('config file', () => {
     assert.deepEqual(shipped, configJsonSchema());
   });
 });
+
+describe('config: circuits, phase rotation and battery', () => {
+  it('accepts a garage breaker feeding two rotated chargers and a home battery', () => {
+    const config = parseConfigText(`site: { mainFuseA: 35 }
+circuits: [{ id: garage, maxCurrentA: 32 }]
+chargers:
+  - { id: a, circuit: garage, phases: 1, phaseRotation: L2L3L1 }
+  - { id: b, circuit: garage }
+battery: { prioritySocPct: 30, bufferSocPct: 80 }
+`);
+    assert.equal(config.chargers[0]!.phaseRotation, 'L2L3L1');
+    assert.equal(config.chargers[1]!.phaseRotation, 'L1L2L3');
+    assert.equal(config.circuits[0]!.maxCurrentA, 32);
+  });
+  it('names a charger pointing at a circuit that does not exist', () => {
+    assert.ok(problemsOf('site: { mainFuseA: 35 }\nchargers: [{ id: a, circuit: shed }]').some((p) => p.startsWith('chargers.0.circuit: no circuit with id "shed"')));
+  });
+  it('rejects a buffer below the priority state of charge', () => {
+    assert.ok(problemsOf('site: { mainFuseA: 35 }\nbattery: { prioritySocPct: 80, bufferSocPct: 20 }').some((p) => p.startsWith('battery.bufferSocPct')));
+  });
+});
