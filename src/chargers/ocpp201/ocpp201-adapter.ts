@@ -219,14 +219,43 @@ export class Ocpp201Adapter implements ProtocolAdapter {
       this.logger.debug({ limit: value, unit, phases: limit.phases, reason: limit.reason }, 'ocpp201: limit applied');
       return { outcome: 'applied', detail: `${value} ${unit}` };
     } catch (error) {
-      const failure = describeCallFailure(error);
-      this.logger.warn({ kind: failure.kind, detail: failure.detail }, 'ocpp201: SetChargingProfile failed');
-      // A CALLERROR is the charger saying no: its previous profile still holds. Anything else leaves us not knowing.
-      if (failure.kind === 'call-error') return { outcome: 'rejected', detail: failure.detail };
-      if (connection === this.connection) this.lastAcceptedKey = undefined;
-      if (failure.kind === 'not-connected' || connection !== this.connection) return { outcome: 'offline', detail: failure.detail };
-      return { outcome: 'failed', detail: failure.detail };
+      const result = this.failureOutcome(connection, error, 'SetChargingProfile');
+      // Only a CALLERROR leaves the previous profile known to hold; after anything else we do not know what it has.
+      if (result.outcome !== 'rejected' && connection === this.connection) this.lastAcceptedKey = undefined;
+      return result;
     }
+  }
+
+  /**
+   * Ends the open transaction (RequestStopTransaction), the last step when a charger ignores its limit. 'unchanged'
+   * when no transaction is open; 'applied' means the charger agreed, its TransactionEvent Ended follows.
+   */
+  async stopTransaction(): Promise<ApplyResult> {
+    const connection = this.connection;
+    if (connection === undefined) return { outcome: 'offline', detail: 'not connected' };
+    const transactionId = this.session.snapshot().transactionId;
+    if (transactionId === undefined) return { outcome: 'unchanged', detail: 'no transaction' };
+    try {
+      const parsed = statusResponseSchema.safeParse(await connection.call('RequestStopTransaction', { transactionId }));
+      if (!parsed.success) return { outcome: 'failed', detail: 'unreadable RequestStopTransaction response' };
+      if (parsed.data.status !== 'Accepted') {
+        this.logger.warn({ transactionId, status: parsed.data.status }, 'ocpp201: charger refused to stop the transaction');
+        return { outcome: 'rejected', detail: parsed.data.status };
+      }
+      this.logger.info({ transactionId }, 'ocpp201: transaction stop requested');
+      return { outcome: 'applied', detail: `stop ${transactionId}` };
+    } catch (error) {
+      return this.failureOutcome(connection, error, 'RequestStopTransaction');
+    }
+  }
+
+  /** A CALLERROR is the charger saying no; a dropped line is offline; a timeout or anything else leaves us not knowing. */
+  private failureOutcome(connection: OcppConnection, error: unknown, method: string): ApplyResult {
+    const failure = describeCallFailure(error);
+    this.logger.warn({ kind: failure.kind, detail: failure.detail }, `ocpp201: ${method} failed`);
+    if (failure.kind === 'call-error') return { outcome: 'rejected', detail: failure.detail };
+    if (failure.kind === 'not-connected' || connection !== this.connection) return { outcome: 'offline', detail: failure.detail };
+    return { outcome: 'failed', detail: failure.detail };
   }
 
   private registerHandlers(connection: OcppConnection): void {

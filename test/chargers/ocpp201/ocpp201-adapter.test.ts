@@ -159,6 +159,20 @@ describe('the OCPP 2.0.1 adapter against a typed-ocpp-checked charging station',
     assert.deepEqual(cp.violations, []);
   });
 
+  it('ends the open transaction on request (the last step when a charger ignores its limit)', async () => {
+    const { cp, adapter } = await bootedChargePoint(t, 'cp2');
+    assert.deepEqual(await adapter.stopTransaction(), { outcome: 'unchanged', detail: 'no transaction' });
+    await cp.status('Occupied');
+    await cp.transactionEvent('Started', { transactionId: 'stop-me', chargingState: 'Charging', meter: { energyWh: 10 } });
+    const ended = waitForState(adapter, (s) => s.transactionId === undefined);
+    assert.deepEqual(await adapter.stopTransaction(), { outcome: 'applied', detail: 'stop stop-me' });
+    assert.deepEqual((await cp.waitForCall('RequestStopTransaction')).payload, { transactionId: 'stop-me' });
+    assert.equal((await ended).status, 'finishing');
+    assert.equal(adapter.transactionLog('stop-me').at(-1)?.triggerReason, 'RemoteStop');
+    await finish(cp, adapter);
+    assert.equal((await adapter.stopTransaction()).outcome, 'offline');
+  });
+
   it('exposes the car\'s charging needs (ISO 15118) until its session ends', async () => {
     const { cp, adapter } = await bootedChargePoint(t, 'needs');
     const seen: Array<EvChargingNeeds | undefined> = [];
