@@ -131,7 +131,7 @@ export class EvseSession {
       return answer;
     }
     const { transactionId } = event.transactionInfo;
-    const record = this.recordFor(transactionId);
+    const record = this.recordFor(transactionId, event.eventType);
     const entry = this.entryOf(event);
     if (!record.add(entry)) {
       this.options.logger.debug({ transactionId, seqNo: event.seqNo }, 'ocpp201: repeated TransactionEvent acknowledged');
@@ -192,10 +192,14 @@ export class EvseSession {
     return entry;
   }
 
-  private recordFor(transactionId: string): TransactionRecord {
+  private recordFor(transactionId: string, eventType: TransactionEventRequest['eventType']): TransactionRecord {
     const known = this.transactions.get(transactionId);
-    if (known !== undefined) return known;
+    // A Started for a transaction that already ended is a new one under a reused id (a station that counts its ids
+    // from 1 again after a reset): its seqNos start over, so it must not be taken for repeats of the old one.
+    if (known !== undefined && !(eventType === 'Started' && known.ended)) return known;
+    if (known !== undefined) this.options.logger.info({ transactionId }, 'ocpp201: transaction id reused by the charger');
     const record = new TransactionRecord(transactionId);
+    this.transactions.delete(transactionId);
     this.transactions.set(transactionId, record);
     if (this.transactions.size > REMEMBERED_TRANSACTIONS) {
       const oldest = [...this.transactions.values()].find((r) => r !== this.current && r !== this.shown);

@@ -16,7 +16,7 @@ import { CallErrorReply, iso, TestChargePoint, type TestChargePointOptions } fro
 
 const limit = (chargerId: string, currentA: number, phases: 1 | 3 = 3): ChargeLimit => ({ chargerId, currentA, phases, reason: 'solar-surplus', safety: false });
 
-const IDS = ['cp1', 'cp2', 'both', 'old16', 'needs', 'reports', 'bad', 'good', 'queued', 'late', 'again'];
+const IDS = ['cp1', 'cp2', 'both', 'old16', 'needs', 'reports', 'bad', 'good', 'queued', 'late', 'again', 'reuse'];
 
 async function bootedChargePoint(t: TestServer, id: string, options: Partial<TestChargePointOptions> = {}): Promise<{ cp: TestChargePoint; adapter: Ocpp201Adapter }> {
   const connected = nextConnection(t.server);
@@ -338,6 +338,22 @@ describe('the OCPP 2.0.1 adapter against a typed-ocpp-checked charging station',
     assert.equal(state.measuredAtMs, t.clock.nowMs());
     assert.equal(state.sessionEnergyWh, 300);
     assert.deepEqual(adapter.transactionLog().map((e) => e.seqNo), [0, 1, 2, 3]);
+    await finish(cp, adapter);
+  });
+
+  it('takes a Started under the id of an ended transaction for a new transaction, not for a repeat', async () => {
+    const { cp, adapter } = await bootedChargePoint(t, 'reuse');
+    await cp.status('Occupied');
+    await cp.transactionEvent('Started', { transactionId: '1', seqNo: 0, chargingState: 'Charging', meter: { energyWh: 100 } });
+    await cp.transactionEvent('Ended', { transactionId: '1', seqNo: 1, meter: { energyWh: 300 } });
+    // The station was reset and counts from 1 again.
+    await cp.transactionEvent('Started', { transactionId: '1', seqNo: 0, chargingState: 'Charging', meter: { energyWh: 300 } });
+    await cp.transactionEvent('Updated', { transactionId: '1', seqNo: 1, chargingState: 'Charging', meter: { energyWh: 350 } });
+    const state = adapter.snapshot();
+    assert.equal(state.transactionId, '1');
+    assert.equal(state.status, 'charging');
+    assert.equal(state.sessionEnergyWh, 50);
+    assert.deepEqual(adapter.transactionLog('1').map((e) => e.eventType), ['Started', 'Updated']);
     await finish(cp, adapter);
   });
 
