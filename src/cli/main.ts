@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../store/config-file.ts';
+import { scanCommand } from './scan-command.ts';
 import { startCommand } from './start-command.ts';
 
 const HELP = `Sunplug: local home energy manager (OCPP central system, Modbus meters, solar and fuse-safe charging)
@@ -15,6 +16,9 @@ Commands:
       --demo-start TIME    Demo only: simulated start, ISO 8601 (default 12:00 site time on 21 June this year)
       --http-port N        Override http.port; --ocpp-port N overrides ocpp.port
   check-config FILE      Validate a config file and print every problem with its path
+  scan --host HOST       Find Modbus devices (SunSpec and known profiles), show their live power and a config snippet
+      --port 502,1502      TCP ports to try; --units 1,2,3,71,126,200-204,240 unit ids; --timeout MS per answer
+      --json               Print only a JSON array of the devices found (exit 0 found, 1 none, 2 bad arguments)
   help                   Show this help
   version                Print the version
 `;
@@ -37,6 +41,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return checkConfig(rest);
     case 'start':
       return startCommand(rest);
+    case 'scan':
+      return scanCommand(rest);
     default:
       process.stderr.write(`sunplug: unknown command "${command}"\n\n${HELP}`);
       return 2;
