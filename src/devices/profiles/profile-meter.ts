@@ -11,8 +11,9 @@
  * - Values no home device produces (|P| beyond 1 MW, currents beyond 2 kA, voltages outside 0..1000 V, SoC outside
  *   0..100 %, infinities) reject the whole reading with an error naming the value and its register.
  * - Energy counters must not run backwards: a lower value than the last accepted one is garbage and left out (the
- *   last one stays the reference), as is a rise faster than the maximum power allows. Ten lower values in a row are
- *   taken as a genuine reset (a replaced meter), not garbage.
+ *   last one stays the reference), as is a rise faster than the maximum power allows, or a negative or infinite
+ *   counter; the rest of the reading stands. Ten lower values in a row are taken as a genuine reset (a replaced
+ *   meter), not garbage.
  * - Registers marked `optional` that a device answers with "illegal address" are dropped for good (logged once), so
  *   variants without them (EM24 without an export register) still read.
  */
@@ -218,8 +219,9 @@ export class ProfileMeter implements MeterDriver {
       }) as unknown as PhaseValues;
     }
     const soc = get(spec.soc, within(100, 0), '%');
-    const importWh = get(spec.importEnergy, within(Number.MAX_SAFE_INTEGER, 0), 'Wh');
-    const exportWh = get(spec.exportEnergy, within(Number.MAX_SAFE_INTEGER, 0), 'Wh');
+    // A bad counter must not cost the power reading (the fuse needs it): counters are checked on their own below.
+    const importWh = spec.importEnergy === undefined ? undefined : evaluate(spec.importEnergy);
+    const exportWh = spec.exportEnergy === undefined ? undefined : evaluate(spec.exportEnergy);
 
     let power = get(spec.power, within(maxPowerW), 'W');
     if (power === undefined && role === 'grid' && phasePowers !== undefined) power = phasePowers[0] + phasePowers[1] + phasePowers[2];
@@ -255,7 +257,7 @@ export class ProfileMeter implements MeterDriver {
 
   private counter(guard: CounterGuard, value: number | undefined, nowMs: number, maxPowerW: number, name: string): number | undefined {
     if (value === undefined) return undefined;
-    const verdict = guard.offer(value, nowMs, maxPowerW);
+    const verdict = !Number.isFinite(value) || value < 0 || value > Number.MAX_SAFE_INTEGER ? 'impossible' : guard.offer(value, nowMs, maxPowerW);
     if (verdict !== 'ok') {
       this.options.logger.warn({ meter: this.id, counter: name, value, last: guard.lastValue, verdict }, 'energy counter rejected as garbage');
       return undefined;

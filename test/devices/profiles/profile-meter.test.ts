@@ -183,6 +183,38 @@ describe('ProfileMeter against the simulator, with hand-written register maps', 
     });
   });
 
+  describe('energy counter plausibility', () => {
+    it('leaves out a counter that jumps further than the maximum power allows, until enough time has passed', async () => {
+      const bank = new HandBank(smaGrid);
+      server.setUnit(2, bank);
+      const grid = meter('sma-home-manager', 'grid');
+      assert.equal((await grid.read()).importEnergyWh, 1_234_567);
+      bank.set({ 30581: [0x0014, 0x5d87] }); // 1_334_663 Wh: 100 kWh more, with no time passed
+      assert.equal((await grid.read()).importEnergyWh, undefined);
+      await clock.advance(3_600_000); // an hour later, 100 kWh is within what 1 MW (the limit) could deliver
+      assert.equal((await grid.read()).importEnergyWh, 1_334_663);
+    });
+
+    it('takes ten lower values in a row as a reset meter', async () => {
+      const bank = new HandBank(smaGrid);
+      server.setUnit(2, bank);
+      const grid = meter('sma-home-manager', 'grid');
+      assert.equal((await grid.read()).importEnergyWh, 1_234_567);
+      bank.set({ 30581: [0x0000, 0x0064] }); // 100 Wh: a new meter
+      const seen: (number | undefined)[] = [];
+      for (let i = 0; i < 10; i++) seen.push((await grid.read()).importEnergyWh);
+      assert.deepEqual(seen, [...new Array<undefined>(9).fill(undefined), 100]);
+    });
+
+    it('drops a negative counter but keeps the rest of the reading', async () => {
+      server.setUnit(1, new HandBank({ ...sdm630, 0x48: [0xc640, 0xe600, 0x4429, 0x9000] })); // import -12345.5 kWh
+      const reading = await meter('eastron-sdm630', 'grid').read();
+      assert.equal(reading.importEnergyWh, undefined);
+      assert.equal(reading.exportEnergyWh, 678_250);
+      assert.equal(reading.powerW, 632.5);
+    });
+  });
+
   describe('Kostal PLENTICORE (float32, low word first, port 1502 unit 71)', () => {
     it('reads the powermeter through the inverter, signing currents from the phase powers', async () => {
       server.setUnit(71, new HandBank(kostalGrid));
