@@ -157,8 +157,11 @@ function toJson(device: FoundDevice): Record<string, unknown> {
 
 function formatReport(report: ScanReport, host: string, elapsedMs: number): string {
   const lines: string[] = [];
-  for (const { port, reason } of report.unreachable) lines.push(`Port ${port}: cannot connect (${reason}).`);
+  for (const { port, reason } of report.unreachable) lines.push(`Port ${port}: ${reason}.`);
   for (const { port, units } of report.silent) lines.push(`Port ${port}: no answer from unit${units.length === 1 ? '' : 's'} ${formatIdList(units)}.`);
+  for (const { port, units } of report.unrecognised) {
+    lines.push(`Port ${port}: unit${units.length === 1 ? '' : 's'} ${formatIdList(units)} answered but matched neither SunSpec nor a device profile.`);
+  }
   if (report.devices.length === 0) {
     lines.push(`No Modbus device found on ${host} (${(elapsedMs / 1000).toFixed(1)} s).`,
       'Is Modbus TCP enabled on the device? Some devices use port 1502 or another unit id (see docs/devices.md).');
@@ -167,7 +170,7 @@ function formatReport(report: ScanReport, host: string, elapsedMs: number): stri
   lines.push('', `Found ${report.devices.length} device${report.devices.length === 1 ? '' : 's'} on ${host} (${(elapsedMs / 1000).toFixed(1)} s):`);
   for (const d of report.devices) {
     const name = [d.manufacturer, d.model].filter((s) => s !== null).join(' ') || 'unnamed device';
-    const how = d.match === 'sunspec' ? `SunSpec models ${d.sunspecModels.join(', ')}` : 'recognised by its registers (best guess)';
+    const how = d.match === 'sunspec' ? `SunSpec models ${d.sunspecModels.join(', ')}` : 'recognised by its registers (a best guess; the model is not known)';
     const power = d.powerW === null ? 'power not readable' : `${d.role} power ${formatWatts(d.powerW)}`;
     lines.push(`  port ${d.port} unit ${d.unit}: ${name}${d.serial === null ? '' : `, serial ${d.serial}`}`,
       `      ${how}; ${power}; device: ${d.device}${d.roles.length > 1 ? ` (roles ${d.roles.join(', ')})` : ''}`);

@@ -60,6 +60,8 @@ export interface ScanReport {
   devices: FoundDevice[];
   /** Units that did not answer, per port. */
   silent: { port: number; units: number[] }[];
+  /** Units that answered but matched neither SunSpec nor a profile, per port. */
+  unrecognised: { port: number; units: number[] }[];
   /** Ports that could not be connected. */
   unreachable: { port: number; reason: string }[];
 }
@@ -76,7 +78,7 @@ const GATEWAY_EXCEPTIONS = new Set([10, 11]);
 const MAX_PROBE_TIMEOUTS = 2;
 
 export async function scanDevices(options: ScanOptions): Promise<ScanReport> {
-  const report: ScanReport = { devices: [], silent: [], unreachable: [] };
+  const report: ScanReport = { devices: [], silent: [], unrecognised: [], unreachable: [] };
   const models = options.models ?? new ModelCatalog();
   for (const port of options.ports) {
     const link = new ModbusLink({
@@ -85,6 +87,7 @@ export async function scanDevices(options: ScanOptions): Promise<ScanReport> {
       interFrameGapMs: 5, backoffInitialMs: 0, backoffMaxMs: 0,
     });
     const silent: number[] = [];
+    const unrecognised: number[] = [];
     try {
       for (const unit of options.units) {
         const outcome = await probeUnit({ ...options, models }, link, port, unit);
@@ -93,12 +96,14 @@ export async function scanDevices(options: ScanOptions): Promise<ScanReport> {
           break;
         }
         if (outcome.kind === 'silent') silent.push(unit);
+        if (outcome.kind === 'nothing') unrecognised.push(unit);
         if (outcome.kind === 'found') report.devices.push(...outcome.devices);
       }
     } finally {
       await link.close();
     }
     if (silent.length > 0) report.silent.push({ port, units: silent });
+    if (unrecognised.length > 0) report.unrecognised.push({ port, units: unrecognised });
   }
   return report;
 }
@@ -229,7 +234,8 @@ async function probeProfiles(options: ScanOptions, link: ModbusLink, port: numbe
     return {
       kind: 'found',
       devices: [{
-        host: options.host, port, unit, manufacturer: best.manufacturer, model: best.models.join('; '), serial: null,
+        // The registers do not say which model this is; the profile does not either, so the model stays unknown.
+        host: options.host, port, unit, manufacturer: best.manufacturer, model: null, serial: null,
         sunspecModels: [], powerW: primary.powerW, role: primary.role, roles: readings.map((r) => r.role), device: best.id,
         match: 'registers', alsoPossible: fitting.map((f) => f.profile.id).filter((id) => id !== best.id),
       }],

@@ -152,16 +152,22 @@ describe('sunplug scan', () => {
       assert.equal(code, 0);
       assert.deepEqual(JSON.parse(stdout), [
         {
-          unit: 1, port: server.port, manufacturer: 'Eastron', model: 'SDM630 Modbus V2, SDM630MCT', serial: null, sunspecModels: [],
+          unit: 1, port: server.port, manufacturer: 'Eastron', model: null, serial: null, sunspecModels: [],
           powerW: 632.5, role: 'grid', host: '127.0.0.1', roles: ['grid'], device: 'eastron-sdm630', match: 'registers',
           alsoPossible: ['eastron-sdm120', 'eastron-sdm72'],
         },
         {
-          unit: 3, port: server.port, manufacturer: 'SMA', model: 'Sunny Boy, Sunny Tripower (PV); Sunny Boy Storage, Sunny Tripower Smart Energy (battery); Sunny Tripower Smart Energy with an SMA energy meter (grid)',
-          serial: null, sunspecModels: [], powerW: 4210, role: 'pv', host: '127.0.0.1', roles: ['pv', 'battery'], device: 'sma-inverter',
+          unit: 3, port: server.port, manufacturer: 'SMA', model: null, serial: null, sunspecModels: [], powerW: 4210, role: 'pv', host: '127.0.0.1', roles: ['pv', 'battery'], device: 'sma-inverter',
           match: 'registers', alsoPossible: [],
         },
       ]);
+    });
+
+    it('says so when a unit answers but matches nothing it knows', async () => {
+      server.setUnit(9, new HandBank({ 0x7000: [1, 2, 3] }));
+      const { code, stdout } = await scan('--host', '127.0.0.1', '--port', String(server.port), '--units', '9', '--timeout', '300');
+      assert.equal(code, 1);
+      assert.match(stdout, new RegExp(`Port ${server.port}: unit 9 answered but matched neither SunSpec nor a device profile\\.`));
     });
   });
 
@@ -224,7 +230,7 @@ describe('sunplug scan', () => {
       assert.equal(json.stdout, '[]\n');
       const text = await scan('--host', '127.0.0.1', '--port', String(port));
       assert.equal(text.code, 1);
-      assert.match(text.stdout, new RegExp(`Port ${port}: cannot connect \\(cannot connect: .*ECONNREFUSED.*\\)\\.\\nNo Modbus device found on 127\\.0\\.0\\.1`));
+      assert.match(text.stdout, new RegExp(`Port ${port}: cannot connect: .*ECONNREFUSED.*\\.\\nNo Modbus device found on 127\\.0\\.0\\.1`));
       assert.ok(clock.nowMs() - started < 2000, `took ${clock.nowMs() - started} ms`);
     });
   });
