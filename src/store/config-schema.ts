@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHARGE_MODES } from '../domain/charger-state.ts';
 import { DEVICE_NAMES, DEVICE_ROLES, deviceServesRole } from '../devices/profiles/device-names.ts';
+import { tariffConfigSchema } from '../tariffs/tariff-config.ts';
 
 /**
  * The installation config file (YAML), version 1. Unknown keys are errors so that a typo never silently falls back
@@ -52,6 +53,8 @@ export const chargerConfigSchema = z.strictObject({
   phaseRotation: z.enum(['L1L2L3', 'L2L3L1', 'L3L1L2']).default('L1L2L3')
     .describe("Grid phases the charger's L1, L2, L3 are wired to; L2L3L1 puts a 1-phase car on grid L2"),
   circuit: id.optional().describe('Id of the sub-circuit (circuits[]) that feeds this charger'),
+  priceLimitPerKWh: z.number().min(-100).max(100).optional()
+    .describe('Charge as fast as allowed whenever the grid price is at or below this, site currency per kWh (docs/tariffs.md)'),
 });
 
 export const circuitConfigSchema = z.strictObject({
@@ -108,6 +111,13 @@ export const controlConfigSchema = z.strictObject({
     .describe('How often the solar target is recomputed, s (the fuse is checked every tick)'),
 });
 
+export const solarForecastConfigSchema = z.strictObject({
+  latitudeDeg: z.number().min(-90).max(90).describe('Latitude of the array, degrees, north positive'),
+  longitudeDeg: z.number().min(-180).max(180).describe('Longitude of the array, degrees, east positive'),
+  peakW: z.number().min(100).max(1_000_000).optional().describe('Inverter limit, W: no forecast above it'),
+  lookbackDays: z.number().int().min(1).max(60).default(14).describe('Days of PV history the forecast learns from'),
+});
+
 export const configSchema = z.strictObject({
   site: siteConfigSchema,
   meters: z.array(meterConfigSchema).default([]),
@@ -120,6 +130,9 @@ export const configSchema = z.strictObject({
     host: z.string().default('0.0.0.0'),
   }).default({ port: 8080, host: '0.0.0.0' }),
   control: controlConfigSchema.default(controlConfigSchema.parse({})),
+  tariff: tariffConfigSchema.optional().describe('Grid and feed-in prices (docs/tariffs.md); default: no prices known'),
+  solarForecast: solarForecastConfigSchema.optional()
+    .describe('Where the PV array is, for the forecast from its own history (docs/tariffs.md)'),
 }).superRefine((config, ctx) => {
   if (config.ocpp.unknownChargers === 'accept' && config.ocpp.securityProfile !== 0) {
     ctx.addIssue({
