@@ -18,9 +18,9 @@ export const timeOfUseWindowSchema = z.strictObject({
   name: z.string().max(64).optional().describe('Shown on the dashboard, e.g. "ponta" or "night"'),
   pricePerKWh: price,
   days: z.array(z.enum(DAY_SELECTORS)).min(1).default(['all'])
-    .describe('Days the window starts on. On a configured holiday only "holidays" and "all" match'),
+    .describe('Local days the window applies on. On a configured holiday only "holidays" and "all" match'),
   from: clockTime.describe('Local start, HH:MM'),
-  to: clockTime.describe('Local end, HH:MM, exclusive; earlier than "from" runs past midnight into the next day'),
+  to: clockTime.describe('Local end, HH:MM, exclusive; earlier than "from" means from-24:00 and 00:00-to of each day'),
   months: z.array(z.number().int().min(1).max(12)).min(1).optional()
     .describe('Months (1-12) the window applies in, e.g. [6, 7, 8] for a summer rate; default: all year'),
 }).refine((w) => w.from !== w.to, { message: '"from" and "to" must differ (use 00:00 to 24:00 for a whole day)', path: ['to'] });
