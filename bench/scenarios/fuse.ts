@@ -29,6 +29,8 @@ export interface FuseRun {
   peakA: number;
   longestAboveTripS: number;
   responsesMs: number[];
+  /** Episodes answered later than the reading that started them: start (s into the run), phase, response (ms). */
+  slowEpisodes: { atS: number; phase: number; responseMs: number }[];
   evKWh: number;
   writes: number;
 }
@@ -66,7 +68,7 @@ async function runOne(name: string, load: FuseRun['load'], specs: ChargerSpec[],
   const controller = make(gateway);
   for (const c of site.chargers) c.plugIn({ energyNeedWh: Number.POSITIVE_INFINITY, maxCurrentA: 16 }, START_MS);
   const run: FuseRun = { controller: name, load, chargers: specs.length, durationS: durationMs / 1000, secondsAbove: 0,
-    ampSecondsAbove: 0, peakA: 0, longestAboveTripS: 0, responsesMs: [], evKWh: 0, writes: 0 };
+    ampSecondsAbove: 0, peakA: 0, longestAboveTripS: 0, responsesMs: [], slowEpisodes: [], evKWh: 0, writes: 0 };
   const sentA = new Map<string, number>(specs.map((s) => [s.id, 0]));
   const open: (number | undefined)[] = [undefined, undefined, undefined];
   let home: PhaseValues = homeA(START_MS);
@@ -77,6 +79,7 @@ async function runOne(name: string, load: FuseRun['load'], specs: ChargerSpec[],
       const since = open[p];
       if (since !== undefined && home[p]! + evA <= FUSE_A + 1e-9) {
         run.responsesMs.push(atMs - since);
+        if (atMs > since) run.slowEpisodes.push({ atS: (since - START_MS) / 1000, phase: p, responseMs: atMs - since });
         open[p] = undefined;
       }
     }
@@ -119,5 +122,5 @@ function optimumRun(load: FuseRun['load'], n: number, durationMs: number, homeA:
     peakA = Math.max(peakA, homeMaxA + evA);
   }
   return { controller: 'optimum', load, chargers: n, durationS: durationMs / 1000, secondsAbove: 0, ampSecondsAbove: 0,
-    peakA, longestAboveTripS: 0, responsesMs: [], evKWh, writes: 0 };
+    peakA, longestAboveTripS: 0, responsesMs: [], slowEpisodes: [], evKWh, writes: 0 };
 }

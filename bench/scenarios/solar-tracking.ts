@@ -1,6 +1,6 @@
 import type { PhaseValues } from '../../src/domain/meter-reading.ts';
 import { EVCC_DEFAULTS, EvccController } from '../controllers/evcc.ts';
-import { solveSolarOptimum } from '../controllers/optimum.ts';
+import { solveSolarOptimum } from '../controllers/solar-optimum.ts';
 import { SunplugController } from '../controllers/sunplug.ts';
 import { sunplugSettings } from '../controllers/sunplug-settings.ts';
 import { DEFAULT_PLANT_OPTIONS, Site, type ChargerSpec } from '../plant.ts';
@@ -34,6 +34,11 @@ export interface SolarMetrics {
   needKWh: number;
   /** Σ over sessions of min(surplus while plugged in, energy needed), kWh (control.md §7 denominator). */
   boundKWh: number;
+  /**
+   * Tracking error while the car charges, kWh: ∫|EV power − surplus clamped to the car's range| dt, i.e. the grid power
+   * a perfect follower would have avoided (control.md §7, with the export above the car's maximum left out).
+   */
+  trackingErrorKWh: number;
   starts: number;
   writes: number;
 }
@@ -70,7 +75,7 @@ function surplusW(inputs: SolarInputs, t: number): number {
 }
 
 function emptyMetrics(controller: string): SolarMetrics {
-  return { controller, surplusKWh: 0, capturedKWh: 0, evKWh: 0, evGridKWh: 0, needKWh: 0, boundKWh: 0, starts: 0, writes: 0 };
+  return { controller, surplusKWh: 0, capturedKWh: 0, evKWh: 0, evGridKWh: 0, needKWh: 0, boundKWh: 0, trackingErrorKWh: 0, starts: 0, writes: 0 };
 }
 
 export async function runSolarCase(name: string, inputs: SolarInputs, car: { phases: 1 | 3; maxCurrentA: number }): Promise<SolarCaseResult> {
@@ -82,6 +87,8 @@ export async function runSolarCase(name: string, inputs: SolarInputs, car: { pha
     ['evcc-style', (g) => new EvccController(g, [{ id: 'ev', mode: 'pv', phases: car.phases, minCurrentA: 6, maxCurrentA: car.maxCurrentA }],
       { ...EVCC_DEFAULTS, circuitMaxA: MAIN_FUSE_A })],
   ];
+  const v = DEFAULT_PLANT_OPTIONS.voltageV;
+  const clampW = (sW: number): number => Math.min(car.maxCurrentA * car.phases * v, Math.max(6 * car.phases * v, sW));
   const rows: SolarMetrics[] = [];
   for (const [label, make] of factories) {
     const m = emptyMetrics(label);
@@ -101,6 +108,7 @@ export async function runSolarCase(name: string, inputs: SolarInputs, car: { pha
         observe: (_t, _reading, exo) => {
           const sW = exo.pvW - (exo.homeA[0] + exo.homeA[1] + exo.homeA[2]) * DEFAULT_PLANT_OPTIONS.voltageV;
           const evW = charger.currentA * car.phases * DEFAULT_PLANT_OPTIONS.voltageV;
+          if (evW > 0) m.trackingErrorKWh += Math.abs(evW - clampW(sW)) / 3.6e6;
           const captured = Math.min(evW, Math.max(0, sW));
           surplusWh += Math.max(0, sW) / 3600;
           m.capturedKWh += captured / 3.6e6;
@@ -127,20 +135,22 @@ export async function runSolarCase(name: string, inputs: SolarInputs, car: { pha
 async function optimumRow(inputs: SolarInputs, windows: Window[][], car: { phases: 1 | 3; maxCurrentA: number }): Promise<SolarMetrics> {
   const m = emptyMetrics('optimum');
   const v = DEFAULT_PLANT_OPTIONS.voltageV;
+  const clampW = (sW: number): number => Math.min(car.maxCurrentA * car.phases * v, Math.max(6 * car.phases * v, sW));
   for (const [i, s] of inputs.sessions.entries()) {
     const ws = windows[i]!;
     const minutes = ws.flatMap((w) => Array.from({ length: (w.toMs - w.fromMs) / MINUTE_MS }, (_, k) => w.fromMs + k * MINUTE_MS));
     const perSecond = minutes.map((start) => Array.from({ length: 60 }, (_, k) => surplusW(inputs, start + (k + 1) * 1_000)));
     const meanW = perSecond.map((xs) => xs.reduce((a, b) => a + b, 0) / 60);
-    const powerW = await solveSolarOptimum({
+    const powerW = solveSolarOptimum({
       surplusW: meanW, stepH: 1 / 60, needWh: s.needWh, importWeight: 1,
-      car: { kind: 'discrete', phases: car.phases, voltageV: v, minA: 6, maxA: car.maxCurrentA },
+      car: { phases: car.phases, voltageV: v, minA: 6, maxA: car.maxCurrentA },
     });
     let surplusWh = 0;
     let wasOn = false;
     powerW.forEach((p, k) => {
       for (const sW of perSecond[k]!) {
         const captured = Math.min(p, Math.max(0, sW));
+        if (p > 0) m.trackingErrorKWh += Math.abs(p - clampW(sW)) / 3.6e6;
         m.capturedKWh += captured / 3.6e6;
         m.evKWh += p / 3.6e6;
         surplusWh += Math.max(0, sW) / 3600;

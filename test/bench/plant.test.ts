@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { solveCostOptimum, solveSolarOptimum } from '../../bench/controllers/optimum.ts';
+import { solveCostOptimum } from '../../bench/controllers/cost-optimum.ts';
+import { solveSolarOptimum } from '../../bench/controllers/solar-optimum.ts';
 import { DEFAULT_PLANT_OPTIONS, Site, type ChargerSpec } from '../../bench/plant.ts';
 
 const T0 = Date.UTC(2018, 5, 1, 12);
@@ -84,21 +85,21 @@ describe('bench plant: the charger and the car', () => {
 
 describe('bench optimum', () => {
   it('the cost LP charges from the sun before the cheap hour and the cheap hour before the dear one', async () => {
-    // Hour 0: 3 kW of PV, import 0.30 €/kWh; hour 1: no PV, 0.10 €/kWh; feed-in 0.08 €/kWh; 5 kWh needed.
-    const p = await solveCostOptimum({
-      loadW: [0, 0], pvW: [3000, 0], buyPerKWh: [0.3, 0.1], feedInPerKWh: 0.08, stepH: 1, maxW: 11_000, fuseW: 20_000,
-      sessions: [{ steps: [{ t: 0, avail: 1 }, { t: 1, avail: 1 }], needWh: 5000 }],
-    });
-    assert.deepEqual(p.map((w) => Math.round(w)), [3000, 2000]);
+    // Hour 0: 6 kW of surplus, import 0.30 €/kWh; hour 1: no sun, 0.10 €/kWh; feed-in 0.08 €/kWh; 8 kWh needed.
+    const input = { buyPerKWh: [0.3, 0.1], feedInPerKWh: 0.08, maxW: 11_040, minW: 4_140,
+      sessions: [{ steps: [{ t: 0, avail: 1 }, { t: 1, avail: 1 }], needWh: 8000 }] };
+    assert.deepEqual((await solveCostOptimum({ ...input, surplusW: [6000, 0] })).energyWh.map(Math.round), [6000, 2000]);
+    // 3 kW is below the 4.14 kW minimum: the car can take it only in bursts at 4.14 kW, 72 % sun, 0.14 €/kWh > 0.10.
+    assert.deepEqual((await solveCostOptimum({ ...input, surplusW: [3000, 0] })).energyWh.map(Math.round), [0, 8000]);
   });
 
-  it('the whole-amp solar optimum matches an exhaustive search on a small case', async () => {
+  it('the whole-amp solar optimum matches an exhaustive search on a small case', () => {
     const surplusW = [5000, 2000, 8000, -100, 3000];
-    const car = { kind: 'discrete' as const, phases: 3, voltageV: 230, minA: 6, maxA: 16 };
-    const unlimited = await solveSolarOptimum({ surplusW, stepH: 1, needWh: 1e9, importWeight: 1, car });
+    const car = { phases: 3, voltageV: 230, minA: 6, maxA: 16 };
+    const unlimited = solveSolarOptimum({ surplusW, stepH: 1, needWh: 1e9, importWeight: 1, car });
     assert.deepEqual(unlimited, [7, 0, 12, 0, 6].map((a) => a * 690), 'nearest amp, and 6 A when half of it is sun');
     const needWh = 10_000;
-    const capped = await solveSolarOptimum({ surplusW, stepH: 1, needWh, importWeight: 1, car });
+    const capped = solveSolarOptimum({ surplusW, stepH: 1, needWh, importWeight: 1, car });
     const value = (amps: readonly number[]): number => amps.reduce((v, a, t) => {
       const captured = Math.min(a * 690, Math.max(0, surplusW[t]!));
       return v + captured - (a * 690 - captured);
