@@ -116,7 +116,8 @@ mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify({
   generatedAt: new Date().toISOString(),
   commit: git('rev-parse', 'HEAD'),
-  srcModified: git('status', '--porcelain', '--', '../src') !== '',
+  // Uncommitted changes in the code under test (other engineers share the working tree).
+  uncommittedPolicy: git('status', '--porcelain', '--', '../src/policy', '../src/control', '../src/domain').split('\n').filter((l) => l !== ''),
   dataDir, node: process.version, timingsS: timings, targets, results,
 }, null, 1)}\n`);
 console.log(`\nwrote ${out}`);

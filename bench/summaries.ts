@@ -97,7 +97,8 @@ export function fuseRows(runs: readonly FuseRun[]): Row[] {
       row(name, `time above ${FUSE_A} A, s`, show(sum((r) => r.secondsAbove))),
       row(name, `A·s above ${FUSE_A} A`, show(sum((r) => r.ampSecondsAbove))),
       row(name, 'peak phase current, A', show(max((r) => r.peakA), 1)),
-      row(name, 'overload episodes', groups.map((g) => String(g!.reduce((s, r) => s + r.responsesMs.length, 0))) as Three<string>),
+      row(name, 'overload episodes (started by a charger)', groups.map((g) =>
+        `${g!.reduce((s, r) => s + r.responsesMs.length, 0)} (${g!.reduce((s, r) => s + r.chargerCausedEpisodes, 0)})`) as Three<string>),
       row(name, 'p99 overload reading -> limits sent, s', groups.map((g, i) => (i === 2 ? '' : fmt(p99(g!.flatMap((r) => r.responsesMs)) / 1000))) as Three<string>),
       row(name, `longest above ${1.45 * FUSE_A} A, s`, show(max((r) => r.longestAboveTripS))),
       row(name, 'EV energy, kWh (share of optimum)', ev.map((e) => `${fmt(e, 1)} (${pct(e! / ev[2]!, 0)})`) as Three<string>),

@@ -29,6 +29,8 @@ export interface FuseRun {
   peakA: number;
   longestAboveTripS: number;
   responsesMs: number[];
+  /** Episodes that began without the household load rising on that phase: caused by the chargers' own currents. */
+  chargerCausedEpisodes: number;
   /** Episodes answered later than the reading that started them: start (s into the run), phase, response (ms). */
   slowEpisodes: { atS: number; phase: number; responseMs: number }[];
   evKWh: number;
@@ -68,19 +70,22 @@ async function runOne(name: string, load: FuseRun['load'], specs: ChargerSpec[],
   const controller = make(gateway);
   for (const c of site.chargers) c.plugIn({ energyNeedWh: Number.POSITIVE_INFINITY, maxCurrentA: 16 }, START_MS);
   const run: FuseRun = { controller: name, load, chargers: specs.length, durationS: durationMs / 1000, secondsAbove: 0,
-    ampSecondsAbove: 0, peakA: 0, longestAboveTripS: 0, responsesMs: [], slowEpisodes: [], evKWh: 0, writes: 0 };
+    ampSecondsAbove: 0, peakA: 0, longestAboveTripS: 0, responsesMs: [], chargerCausedEpisodes: 0, slowEpisodes: [], evKWh: 0, writes: 0 };
   const sentA = new Map<string, number>(specs.map((s) => [s.id, 0]));
+  // Per phase: start of the open episode and whether it has been answered. An episode ends once it is answered and
+  // the phase reads at or below the rating again; only then can a new one start.
   const open: (number | undefined)[] = [undefined, undefined, undefined];
+  const answered = [false, false, false];
   let home: PhaseValues = homeA(START_MS);
   let stretch = 0;
   const answer = (atMs: number): void => {
     const evA = [...sentA.values()].reduce((sum, a) => sum + offeredCurrentA(a, 6, 16), 0);
     for (let p = 0; p < 3; p++) {
       const since = open[p];
-      if (since !== undefined && home[p]! + evA <= FUSE_A + 1e-9) {
+      if (since !== undefined && !answered[p] && home[p]! + evA <= FUSE_A + 1e-9) {
         run.responsesMs.push(atMs - since);
         if (atMs > since) run.slowEpisodes.push({ atS: (since - START_MS) / 1000, phase: p, responseMs: atMs - since });
-        open[p] = undefined;
+        answered[p] = true;
       }
     }
   };
@@ -92,6 +97,7 @@ async function runOne(name: string, load: FuseRun['load'], specs: ChargerSpec[],
     site, controller, windows: [{ fromMs: START_MS, toMs: START_MS + durationMs }], stepMs: 1_000,
     exogenous: (t) => ({ homeA: homeA(t), pvW: 0 }),
     observe: (t, reading, exo) => {
+      const before = home;
       home = exo.homeA;
       const a = reading.phaseCurrentsA!;
       const peak = Math.max(a[0], a[1], a[2]);
@@ -100,7 +106,13 @@ async function runOne(name: string, load: FuseRun['load'], specs: ChargerSpec[],
       run.ampSecondsAbove += a.reduce((s, x) => s + Math.max(0, x - FUSE_A), 0);
       stretch = peak > TRIP_FACTOR * FUSE_A ? stretch + 1 : 0;
       run.longestAboveTripS = Math.max(run.longestAboveTripS, stretch);
-      for (let p = 0; p < 3; p++) if (a[p]! > FUSE_A && open[p] === undefined) open[p] = t;
+      for (let p = 0; p < 3; p++) {
+        if (open[p] !== undefined && answered[p] && a[p]! <= FUSE_A) open[p] = undefined;
+        if (a[p]! <= FUSE_A || open[p] !== undefined) continue;
+        open[p] = t;
+        answered[p] = false;
+        if (home[p]! <= before[p]!) run.chargerCausedEpisodes++;
+      }
       answer(t);
       run.evKWh += site.chargers.reduce((s, c) => s + c.currentA * 3 * 230, 0) / 3.6e6;
     },
@@ -122,5 +134,5 @@ function optimumRun(load: FuseRun['load'], n: number, durationMs: number, homeA:
     peakA = Math.max(peakA, homeMaxA + evA);
   }
   return { controller: 'optimum', load, chargers: n, durationS: durationMs / 1000, secondsAbove: 0, ampSecondsAbove: 0,
-    peakA, longestAboveTripS: 0, responsesMs: [], slowEpisodes: [], evKWh, writes: 0 };
+    peakA, longestAboveTripS: 0, responsesMs: [], chargerCausedEpisodes: 0, slowEpisodes: [], evKWh, writes: 0 };
 }
