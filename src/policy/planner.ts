@@ -55,6 +55,11 @@ export interface PlanRequest {
   solarSurplus?: readonly SurplusSlot[];
   /** What exported energy earns; the sun's energy costs the car this much. Default: nothing. */
   feedInPrices?: readonly PriceSlot[];
+  /**
+   * The surplus measured now (e.g. a 5-minute average), W: replaces the forecast for the segment that contains now.
+   * Without it a cloudy last hour before departure is only noticed when it is too late to buy the difference.
+   */
+  currentSurplusW?: number;
   /** Segment length, ms; default 15 min. */
   resolutionMs?: number;
 }
@@ -171,7 +176,8 @@ function segmentsOf(request: PlanRequest): Segment[] {
     const startMs = sorted[i]!;
     const endMs = sorted[i + 1]!;
     const price = valueAt(request.prices, startMs)?.pricePerKWh;
-    const surplusW = Math.max(0, valueAt(request.solarSurplus, startMs)?.powerW ?? 0);
+    const forecastW = i === 0 && request.currentSurplusW !== undefined ? request.currentSurplusW : valueAt(request.solarSurplus, startMs)?.powerW;
+    const surplusW = Math.max(0, forecastW ?? 0);
     const solarW = surplusW >= minPowerW ? Math.min(surplusW, maxPowerW) : 0;
     const feedIn = valueAt(request.feedInPrices, startMs)?.pricePerKWh ?? 0;
     segments.push({ index: i, startMs, endMs, hours: (endMs - startMs) / HOUR_MS, price,

@@ -118,6 +118,16 @@ describe('charging planner', () => {
       assert.equal(plan.expectedSolarWh.toFixed(0), '6000', 'one hour of sun (08:00-09:00) before leaving at 09:00');
     });
 
+    it('believes the surplus measured now over the forecast for the current segment', () => {
+      // At 11:45 next day, 15 min before the forecast sun ends, 1.35 kWh to go: exactly what that quarter hour would bring.
+      const nowMs = T0 + 17.75 * H;
+      const cloudy = planCharging(request({ ...base, nowMs, need: { energyWh: 1_350 }, solarSurplus: sun, currentSurplusW: 0 }));
+      const sunny = planCharging(request({ ...base, nowMs, need: { energyWh: 1_350 }, solarSurplus: sun }));
+      assert.equal(sunny.status, 'solar-only');
+      assert.equal(cloudy.status, 'planned');
+      assert.equal(cloudy.expectedSolarWh, 0);
+    });
+
     it('sells the sun and buys at night when the night costs less than the feed-in earns', () => {
       const feedIn = [{ startMs: T0, endMs: T0 + 24 * H, pricePerKWh: 0.12 }];
       const plan = planCharging(request({ ...base, need: { energyWh: 9_000 }, solarSurplus: sun, feedInPrices: feedIn }));
