@@ -111,6 +111,20 @@ export class OcppConnection {
     return this.client.protocol ?? '';
   }
 
+  /** What the server's admission decided for this connection (AuthVerdict.session); {} on the client side. */
+  get session(): Readonly<Record<string, unknown>> {
+    const session: unknown = 'session' in this.client ? this.client.session : undefined;
+    return typeof session === 'object' && session !== null ? { ...session } : {};
+  }
+
+  /** Every text frame as it goes over the wire, both directions ('in' = received), e.g. for the OCPP message log. */
+  onFrame(listener: (direction: 'in' | 'out', frame: string | Buffer) => void): void {
+    this.client.on('message', (event: { message?: unknown; outbound?: boolean }) => {
+      const { message } = event;
+      if (typeof message === 'string' || Buffer.isBuffer(message)) listener(event.outbound === true ? 'out' : 'in', message);
+    });
+  }
+
   /** Sends a CALL after checking it against the schema; rejects on CALLERROR, timeout or a closed socket. */
   async call(method: string, params: object, options: CallOptions = {}): Promise<unknown> {
     const problem = schemaProblem(this.protocol, `urn:${method}.req`, params);
@@ -197,7 +211,8 @@ export interface OcppHandshake {
   password?: Buffer;
 }
 
-export type AuthVerdict = { accept: true; protocol: string } | { accept: false; code: number; message: string };
+/** `session` travels with an accepted connection (OcppConnection.session), e.g. to mark it as awaiting approval. */
+export type AuthVerdict = { accept: true; protocol: string; session?: Record<string, unknown> } | { accept: false; code: number; message: string };
 
 export interface RpcServerOptions {
   protocols: readonly string[];
@@ -235,7 +250,7 @@ export class OcppRpcServer {
         ...(handshake.password !== undefined ? { password: handshake.password } : {}),
       };
       decide(info).then((verdict) => {
-        if (verdict.accept) accept({}, verdict.protocol);
+        if (verdict.accept) accept(verdict.session ?? {}, verdict.protocol);
         else reject(verdict.code, verdict.message);
       }, (error: unknown) => {
         this.options.logger.error({ err: error, identity: info.identity }, 'ocpp: admission check failed');
@@ -291,7 +306,7 @@ export class OcppClientConnection extends OcppConnection {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
       ...(options.reconnectDelayMs !== undefined
-        ? { backoff: { initialDelay: options.reconnectDelayMs, maxDelay: Math.max(10_000, options.reconnectDelayMs), factor: 2, randomisationFactor: 0.25 } }
+        ? { backoff: { initialDelay: options.reconnectDelayMs, maxDelay: Math.max(10_000, 2 * options.reconnectDelayMs), factor: 2, randomisationFactor: 0.25 } }
         : {}),
     } as RPC_ClientOptions;
     super(new rpc.RPCClient(clientOptions), options.identity, options.logger);

@@ -27,10 +27,33 @@ export async function readCapabilities(connection: OcppConnection, logger: Logge
   }
 }
 
+export interface MeteringSetup {
+  /** Measurands left out (quirks table: a charger that reports them wrongly). */
+  exclude?: readonly string[];
+  /** false: MeterValuesSampledData is left as it is (writing it reboot-loops some firmware). */
+  configureMeasurands?: boolean;
+}
+
 /** Asks for the measurands Sunplug uses, sampled every `intervalS` during transactions. */
-export async function configureMetering(connection: OcppConnection, logger: Logger, intervalS: number): Promise<void> {
-  await changeConfiguration(connection, logger, 'MeterValuesSampledData', DESIRED_MEASURANDS.join(','));
+export async function configureMetering(connection: OcppConnection, logger: Logger, intervalS: number, setup: MeteringSetup = {}): Promise<void> {
+  if (setup.configureMeasurands !== false) {
+    const measurands = DESIRED_MEASURANDS.filter((m) => !(setup.exclude ?? []).includes(m));
+    await changeConfiguration(connection, logger, 'MeterValuesSampledData', measurands.join(','));
+  }
   await changeConfiguration(connection, logger, 'MeterValueSampleInterval', String(intervalS));
+}
+
+/** Asks a charger that connected without booting for its BootNotification; true when it agreed to send one. */
+export async function triggerBootNotification(connection: OcppConnection, logger: Logger): Promise<boolean> {
+  try {
+    const parsed = statusResponseSchema.safeParse(await connection.call('TriggerMessage', { requestedMessage: 'BootNotification' }));
+    const accepted = parsed.success && parsed.data.status === 'Accepted';
+    if (!accepted) logger.debug('ocpp16: TriggerMessage BootNotification not accepted');
+    return accepted;
+  } catch (error) {
+    logger.debug({ detail: describeCallFailure(error).detail }, 'ocpp16: TriggerMessage BootNotification failed');
+    return false;
+  }
 }
 
 /** Asks for the connector status when the charger did not send one by itself (e.g. after a reconnect). */

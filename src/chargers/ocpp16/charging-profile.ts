@@ -75,3 +75,54 @@ export function txDefaultProfileRequest(input: TxDefaultProfileInput): SetChargi
     },
   };
 }
+
+export interface ChargingProfileInput {
+  connectorId: number;
+  chargingProfileId: number;
+  stackLevel: number;
+  purpose: 'TxDefaultProfile' | 'TxProfile';
+  /** Required by the charger for a TxProfile; ignored for other purposes. */
+  transactionId?: number;
+  /** Absolute starts at `startScheduleMs`; Relative at the start of the transaction (some firmware wants it). */
+  kind: 'Absolute' | 'Relative';
+  startScheduleMs: number;
+  unit: 'A' | 'W';
+  /** A per phase or W total, already a multiple of 0.1. */
+  limit: number;
+  /** Omitted when undefined (for chargers that refuse or ignore it). */
+  numberPhases?: 1 | 3;
+  /** The profile stops applying at this moment (validTo), ms since the epoch. */
+  validToMs?: number;
+  /** The schedule ends this long after its start, s. */
+  durationS?: number;
+  /** A second period from `startPeriodS` on, with `limit`: a profile that falls back to a lower value by itself. */
+  tail?: { startPeriodS: number; limit: number };
+}
+
+/**
+ * Any profile Sunplug writes. One open-ended period unless a tail is given; validTo and duration bound it in time
+ * so that the charger drops it by itself when Sunplug stops renewing it (DESIGN.md safety model 3).
+ */
+export function chargingProfileRequest(input: ChargingProfileInput): SetChargingProfileRequest {
+  const period = (startPeriod: number, limit: number): z.infer<typeof chargingSchedulePeriodSchema> =>
+    (input.numberPhases !== undefined ? { startPeriod, limit, numberPhases: input.numberPhases } : { startPeriod, limit });
+  const periods = [period(0, input.limit)];
+  if (input.tail !== undefined) periods.push(period(input.tail.startPeriodS, input.tail.limit));
+  return {
+    connectorId: input.connectorId,
+    csChargingProfiles: {
+      chargingProfileId: input.chargingProfileId,
+      ...(input.purpose === 'TxProfile' && input.transactionId !== undefined ? { transactionId: input.transactionId } : {}),
+      stackLevel: input.stackLevel,
+      chargingProfilePurpose: input.purpose,
+      chargingProfileKind: input.kind,
+      ...(input.validToMs !== undefined ? { validTo: isoTime(input.validToMs) } : {}),
+      chargingSchedule: {
+        ...(input.durationS !== undefined ? { duration: input.durationS } : {}),
+        ...(input.kind === 'Absolute' ? { startSchedule: isoTime(input.startScheduleMs) } : {}),
+        chargingRateUnit: input.unit,
+        chargingSchedulePeriod: periods,
+      },
+    },
+  };
+}

@@ -74,6 +74,18 @@ export const getConfigurationResponseSchema = z.object({
 });
 export type GetConfigurationResponse = z.infer<typeof getConfigurationResponseSchema>;
 
+export const compositeScheduleResponseSchema = z.object({
+  status: z.string(),
+  chargingSchedule: z.object({
+    chargingRateUnit: z.enum(['A', 'W']),
+    chargingSchedulePeriod: z.array(z.object({
+      startPeriod: z.number(),
+      limit: z.number(),
+      numberPhases: z.number().int().min(1).max(3).optional(),
+    })),
+  }).optional(),
+});
+
 /** Measurands Sunplug asks every 1.6 charger to sample (MeterValuesSampledData). */
 export const DESIRED_MEASURANDS = [
   'Energy.Active.Import.Register',

@@ -1,17 +1,20 @@
-import { roundDownToTenth, type ChargeLimit } from '../../domain/charge-limit.ts';
+import type { ChargeLimit } from '../../domain/charge-limit.ts';
 import type { TransactionEvent } from '../../domain/charging-session.ts';
 import type { ChargerState } from '../../domain/charger-state.ts';
-import { powerForCurrentW } from '../../domain/electrical.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ApplyResult } from '../charger-adapter.ts';
-import { describeCallFailure, type InboundCall, type OcppConnection } from '../ocpp-rpc-types.ts';
+import { LimitCompliance } from '../limit-compliance.ts';
+import type { InboundCall, OcppConnection } from '../ocpp-rpc-types.ts';
 import type { ProtocolAdapter, ProtocolAdapterContext } from '../protocol-adapter.ts';
-import { chooseRateUnit, type Ocpp16Capabilities } from './charger-configuration.ts';
-import { configureMetering, readCapabilities, triggerStatusNotification } from './charger-setup.ts';
-import { txDefaultProfileRequest } from './charging-profile.ts';
+import { findQuirk, type ChargerQuirk, type QuirkTable } from '../quirks/charger-quirks.ts';
+import type { SmartChargingReport } from '../smart-charging-report.ts';
+import { WriteBudget } from '../write-budget.ts';
+import type { Ocpp16Capabilities } from './charger-configuration.ts';
+import { configureMetering, readCapabilities, triggerBootNotification, triggerStatusNotification } from './charger-setup.ts';
 import { ConnectorSession } from './connector-session.ts';
-import { bootNotificationSchema, isoTime, statusResponseSchema } from './messages.ts';
+import { bootNotificationSchema, isoTime } from './messages.ts';
+import { ProfileWriter, type ChargerFacts } from './profile-writer.ts';
 
 export interface Ocpp16AdapterOptions extends ProtocolAdapterContext {
   /** The connector Sunplug controls. Default 1 (one-connector home wallboxes). */
@@ -27,9 +30,33 @@ export interface Ocpp16AdapterOptions extends ProtocolAdapterContext {
    * for a fail-safe default profile beneath it (DESIGN.md safety model 3).
    */
   stackLevel?: number;
-  /** A charger that reconnects without a BootNotification is configured after this long anyway, ms. Default 5000. */
+  /**
+   * A charger that connects without a BootNotification is configured after this long anyway, ms; one Sunplug has
+   * not seen boot since it started is first asked for one (TriggerMessage). Default 5000.
+   */
   bootWaitMs?: number;
+  /**
+   * The site's safe current per phase, A. When set, the adapter runs in fail-safe mode (DESIGN.md safety model 3;
+   * see profile-writer.ts): a safe default profile at stack level 0, and every limit above it expires unless
+   * renewed. Without it, limits are written as plain open-ended profiles.
+   */
+  safeCurrentA?: number;
+  /** Phases the charger is wired for (turns the safe current into W for power-only chargers). Default 3. */
+  phases?: 1 | 3;
+  /** Lifetime of a dynamic limit before the charger falls back to the safe current, s. Default 900. */
+  profileExpiryS?: number;
+  /** Profile writes per rolling 24 h; safety reductions and pauses always go through. Default 480. */
+  writeBudgetPerDay?: number;
+  /** The charger quirks table (devices/chargers/quirks.yaml); the entry matching the boot's vendor/model applies. */
+  quirks?: QuirkTable;
+  /** Ask for the composite schedule after each new limit, as evidence it took effect (fail-safe mode). Default true. */
+  verifyWithCompositeSchedule?: boolean;
+  /** Time a charger gets to show a new limit in Current.Offered before it counts as ignoring it, ms. Default 30000. */
+  complianceGraceMs?: number;
 }
+
+export const DEFAULT_PROFILE_EXPIRY_S = 900;
+export const DEFAULT_WRITE_BUDGET_PER_DAY = 480;
 
 export interface Ocpp16BootInfo {
   vendor?: string;
@@ -50,19 +77,23 @@ export class Ocpp16Adapter implements ProtocolAdapter {
   private readonly connectorId: number;
   private readonly meterValueSampleIntervalS: number;
   private readonly heartbeatIntervalS: number;
-  private readonly chargingProfileId: number;
-  private readonly stackLevel: number;
   private readonly bootWaitMs: number;
+  private readonly quirks: QuirkTable;
+  private readonly writeBudgetPerDay: number;
+  private readonly budget: WriteBudget;
+  private readonly compliance: LimitCompliance;
+  private readonly writer: ProfileWriter;
 
   private connection: OcppConnection | undefined;
   private readonly session: ConnectorSession;
   private boot: Ocpp16BootInfo = {};
   private caps: Ocpp16Capabilities = {};
-  /** Settles (never rejects) when the capability read after boot has finished; applyLimit waits for it. */
-  private capabilitiesRead: Promise<void> = Promise.resolve();
-  /** Unit, value and phases of the last profile the charger accepted on the current connection. */
-  private lastAcceptedKey: string | undefined;
-  private applyQueue: Promise<unknown> = Promise.resolve();
+  private quirk: ChargerQuirk | undefined;
+  /**
+   * Settles (never rejects) when the set-up after boot that limits depend on has finished (the capability read, and
+   * in fail-safe mode the safe default profile); applyLimit waits for it.
+   */
+  private ready: Promise<void> = Promise.resolve();
   private bootWait: AbortController | undefined;
   private readonly listeners = new Set<(state: ChargerState) => void>();
   private readonly transactionListeners = new Set<(event: TransactionEvent) => void>();
@@ -75,9 +106,23 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     this.connectorId = options.connectorId ?? 1;
     this.meterValueSampleIntervalS = options.meterValueSampleIntervalS ?? 10;
     this.heartbeatIntervalS = options.heartbeatIntervalS ?? 60;
-    this.chargingProfileId = options.chargingProfileId ?? 1001;
-    this.stackLevel = options.stackLevel ?? 1;
     this.bootWaitMs = options.bootWaitMs ?? 5000;
+    this.quirks = options.quirks ?? [];
+    this.writeBudgetPerDay = options.writeBudgetPerDay ?? DEFAULT_WRITE_BUDGET_PER_DAY;
+    this.budget = new WriteBudget(this.writeBudgetPerDay);
+    this.compliance = new LimitCompliance(options.complianceGraceMs !== undefined ? { graceMs: options.complianceGraceMs } : {});
+    this.writer = new ProfileWriter({
+      clock: this.clock, logger: this.logger, connectorId: this.connectorId, voltageV: this.voltageV,
+      phases: options.phases ?? 3,
+      chargingProfileId: options.chargingProfileId ?? 1001,
+      stackLevel: options.stackLevel ?? 1,
+      ...(options.safeCurrentA !== undefined ? { safeCurrentA: options.safeCurrentA } : {}),
+      profileExpiryS: options.profileExpiryS ?? DEFAULT_PROFILE_EXPIRY_S,
+      budget: this.budget,
+      compliance: this.compliance,
+      verifyWithCompositeSchedule: options.verifyWithCompositeSchedule ?? true,
+      facts: () => this.facts(),
+    });
     this.session = new ConnectorSession({
       id: this.id, connectorId: this.connectorId, clock: this.clock, logger: this.logger,
       transactionIds: options.transactionIds, onChange: () => this.emit(),
@@ -116,11 +161,35 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     return this.session.idTag;
   }
 
+  /** The quirks-table entry that matched the last BootNotification. */
+  get appliedQuirk(): ChargerQuirk | undefined {
+    return this.quirk;
+  }
+
+  /**
+   * True when the charger's own reports (Current.Offered, its composite schedule) show it does not hold the limit it
+   * accepted. The control layer shows it; a fuse reduction cannot be trusted to such a charger.
+   */
+  get ignoresLimits(): boolean {
+    return this.compliance.report().status === 'ignoring';
+  }
+
+  /** Profiles, write budget, compliance and quirk of this charger, for the API and the dashboard. */
+  smartChargingReport(): SmartChargingReport {
+    return {
+      protocol: this.protocol,
+      ...(this.quirk !== undefined ? { quirk: { id: this.quirk.id, summary: this.quirk.summary } } : {}),
+      ignoresLimits: this.ignoresLimits,
+      compliance: this.compliance.report(),
+      profiles: this.writer.report(),
+    };
+  }
+
   attach(connection: OcppConnection): void {
     this.bootWait?.abort();
     this.connection = connection;
     // A new socket may follow a reboot that lost a non-persistent profile: the next limit is always written.
-    this.lastAcceptedKey = undefined;
+    this.writer.attach(connection);
     this.registerHandlers(connection);
     this.configureWithoutBootAfterWait(connection);
     this.session.setConnected(true);
@@ -130,58 +199,19 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     if (connection !== this.connection) return false;
     this.connection = undefined;
     this.bootWait?.abort();
-    this.lastAcceptedKey = undefined;
+    this.writer.detach(connection);
     this.session.setConnected(false);
     return true;
   }
 
-  applyLimit(limit: ChargeLimit): Promise<ApplyResult> {
-    // One write at a time, so 'unchanged' compares against what the charger really accepted last.
-    const run = this.applyQueue.then(() => this.writeLimit(limit));
-    this.applyQueue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async writeLimit(limit: ChargeLimit): Promise<ApplyResult> {
+  async applyLimit(limit: ChargeLimit): Promise<ApplyResult> {
     if (limit.chargerId !== this.id) this.logger.warn({ limitFor: limit.chargerId }, 'ocpp16: limit for another charger');
     const connection = this.connection;
     if (connection === undefined) return { outcome: 'offline', detail: 'not connected' };
-    await this.capabilitiesRead;
+    await this.ready;
     if (connection !== this.connection) return { outcome: 'offline', detail: 'disconnected' };
-    const unit = chooseRateUnit(this.caps);
-    const currentA = Math.max(0, roundDownToTenth(limit.currentA));
-    // A limits are per phase; W limits are the total over the phases in use (reference §2.1).
-    const value = unit === 'A' ? currentA : roundDownToTenth(powerForCurrentW(currentA, limit.phases, this.voltageV));
-    const key = `${unit}:${value}:${limit.phases}`;
-    if (key === this.lastAcceptedKey) return { outcome: 'unchanged' };
-    const request = txDefaultProfileRequest({
-      connectorId: this.connectorId,
-      chargingProfileId: this.chargingProfileId,
-      stackLevel: Math.max(0, Math.min(this.stackLevel, this.caps.maxStackLevel ?? this.stackLevel)),
-      startScheduleMs: this.clock.nowMs() - 60_000,
-      unit,
-      limit: value,
-      numberPhases: limit.phases,
-    });
-    try {
-      const parsed = statusResponseSchema.safeParse(await connection.call('SetChargingProfile', request));
-      if (!parsed.success) return { outcome: 'failed', detail: 'unreadable SetChargingProfile response' };
-      if (parsed.data.status !== 'Accepted') {
-        this.logger.warn({ status: parsed.data.status, limit: value, unit }, 'ocpp16: charging profile not accepted');
-        return { outcome: 'rejected', detail: parsed.data.status };
-      }
-      if (connection === this.connection) this.lastAcceptedKey = key;
-      this.logger.debug({ limit: value, unit, phases: limit.phases, reason: limit.reason }, 'ocpp16: limit applied');
-      return { outcome: 'applied', detail: `${value} ${unit}` };
-    } catch (error) {
-      const failure = describeCallFailure(error);
-      this.logger.warn({ kind: failure.kind, detail: failure.detail }, 'ocpp16: SetChargingProfile failed');
-      // A CALLERROR is the charger saying no: its previous profile still holds. Anything else leaves us not knowing.
-      if (failure.kind === 'call-error') return { outcome: 'rejected', detail: failure.detail };
-      if (connection === this.connection) this.lastAcceptedKey = undefined;
-      if (failure.kind === 'not-connected' || connection !== this.connection) return { outcome: 'offline', detail: failure.detail };
-      return { outcome: 'failed', detail: failure.detail };
-    }
+    // The writer runs one write at a time, so 'unchanged' compares against what the charger really accepted last.
+    return this.writer.write(limit);
   }
 
   private registerHandlers(connection: OcppConnection): void {
@@ -209,8 +239,9 @@ export class Ocpp16Adapter implements ProtocolAdapter {
       this.logger.warn({ issues: parsed.error.issues.length }, 'ocpp16: unreadable BootNotification; accepting anyway');
     }
     this.logger.info({ ...this.boot }, 'ocpp16: boot');
+    this.applyQuirk(findQuirk(this.quirks, this.boot));
     this.bootWait?.abort();
-    this.lastAcceptedKey = undefined;
+    this.writer.rebooted();
     // Configure only once our answer is on the wire: a charger may ignore CALLs before its boot is accepted.
     void connection.afterReply(call.messageId).then((sent) => {
       if (sent) this.configure(connection);
@@ -218,15 +249,25 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     return { status: 'Accepted', currentTime: isoTime(this.clock.nowMs()), interval: this.heartbeatIntervalS };
   }
 
-  /** Reads capabilities, then sets the measurands and sample interval; each step fails on its own, logged. */
+  /**
+   * Reads capabilities, installs the safe default profile (fail-safe mode), then sets the measurands and sample
+   * interval; each step fails on its own, logged.
+   */
   private configure(connection: OcppConnection): void {
     if (connection !== this.connection) return;
     const read = readCapabilities(connection, this.logger).then((capabilities) => {
       if (capabilities !== undefined && connection === this.connection) this.caps = capabilities;
     });
-    this.capabilitiesRead = read;
+    // Limits wait for the safe default; metering is set up alongside (the connection sends one CALL at a time).
+    this.ready = read.then(() => this.writer.install()).catch((error: unknown) => {
+      this.logger.error({ err: error }, 'ocpp16: profile set-up failed');
+    });
+    const setup = this.quirk?.setup;
     void read
-      .then(() => configureMetering(connection, this.logger, this.meterValueSampleIntervalS))
+      .then(() => configureMetering(connection, this.logger, setup?.meterValueSampleIntervalS ?? this.meterValueSampleIntervalS, {
+        ...(setup?.excludeMeasurands !== undefined ? { exclude: setup.excludeMeasurands } : {}),
+        ...(setup?.configureMeasurands !== undefined ? { configureMeasurands: setup.configureMeasurands } : {}),
+      }))
       .then(() => {
         if (!this.session.statusKnown && connection === this.connection) {
           return triggerStatusNotification(connection, this.logger, this.connectorId);
@@ -235,15 +276,46 @@ export class Ocpp16Adapter implements ProtocolAdapter {
       });
   }
 
-  /** For a charger that reconnects without booting (it only lost the network, or Sunplug restarted). */
+  /**
+   * For a charger that connects without booting (it only lost the network, or Sunplug restarted). If Sunplug has
+   * not seen it boot since it started (so it does not know the vendor, nor which quirks apply), or its quirk says it
+   * never boots by itself, it is asked for a BootNotification first; configuring then follows that boot.
+   */
   private configureWithoutBootAfterWait(connection: OcppConnection): void {
     const wait = new AbortController();
     this.bootWait = wait;
-    this.clock.sleep(this.bootWaitMs, wait.signal).then(() => this.configure(connection), () => { /* boot came, or gone */ });
+    const askForBoot = this.boot.vendor === undefined || this.quirk?.setup?.triggerBootNotification === true;
+    this.clock.sleep(this.bootWaitMs, wait.signal)
+      .then(async () => {
+        if (askForBoot && connection === this.connection && await triggerBootNotification(connection, this.logger)) {
+          await this.clock.sleep(this.bootWaitMs, wait.signal);
+        }
+        if (!wait.signal.aborted) this.configure(connection);
+      })
+      .catch(() => { /* the boot came, or the charger went away */ });
+  }
+
+  private applyQuirk(quirk: ChargerQuirk | undefined): void {
+    if (quirk?.id !== this.quirk?.id) this.logger.info({ quirk: quirk?.id ?? null }, 'ocpp16: charger quirks apply');
+    this.quirk = quirk;
+    this.budget.setPerDay(quirk?.smartCharging?.writeBudgetPerDay ?? this.writeBudgetPerDay);
+    const offered = quirk?.smartCharging?.currentOffered;
+    this.compliance.setUnverifiable(offered === 'absent' || offered === 'unreliable'
+      ? `Current.Offered is ${offered} on this charger (quirk ${quirk?.id ?? ''})` : undefined);
+  }
+
+  private facts(): ChargerFacts {
+    const transactionId = Number(this.session.snapshot().transactionId);
+    return {
+      capabilities: this.caps,
+      ...(this.quirk?.smartCharging !== undefined ? { quirk: this.quirk.smartCharging } : {}),
+      ...(Number.isInteger(transactionId) ? { transactionId } : {}),
+    };
   }
 
   private emit(): void {
     const state = this.snapshot();
+    this.compliance.observe(state);
     for (const listener of this.listeners) {
       try {
         listener(state);
