@@ -1,6 +1,8 @@
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
+import { bootIdentityOf, servePendingCharger, type BootIdentity } from './admission/pending-charger.ts';
 import type { ChargerAdapter } from './charger-adapter.ts';
+import { OcppMessageLog, type OcppLogEntry } from './message-log.ts';
 import { Ocpp16Adapter, type Ocpp16AdapterOptions } from './ocpp16/ocpp16-adapter.ts';
 import { Ocpp201Adapter, type Ocpp201AdapterOptions } from './ocpp201/ocpp201-adapter.ts';
 import {
@@ -9,14 +11,19 @@ import {
 import type { ProtocolAdapter, ProtocolAdapterContext, ProtocolAdapterFactory } from './protocol-adapter.ts';
 import { TransactionIdSource } from './transaction-ids.ts';
 
-/** The admission decision for a connecting charger. Later: 'pending' (await approval) and password checks. */
-export type AdmitVerdict = 'accept' | 'reject';
+/**
+ * The admission decision for a connecting charger (see admission/charger-admission.ts): accept it; let it connect
+ * but hold it as pending (BootNotification Pending, no adapter, no control) until the homeowner approves it; or
+ * refuse the upgrade ('reject' for an id that may not connect, 'unauthorized' for a missing or wrong password; both
+ * are answered 401, so a prober cannot tell which ids exist).
+ */
+export type AdmitVerdict = 'accept' | 'pending' | 'reject' | 'unauthorized';
 
 export interface AdmitRequest {
   identity: string;
   protocol: OcppSubprotocol;
   remoteAddress?: string;
-  /** Basic-auth password sent with the upgrade, if any (for later security profile 1). Never log it. */
+  /** Basic-auth password sent with the upgrade (security profile 1), when its user name is the id. Never log it. */
   password?: Buffer;
 }
 
@@ -37,6 +44,25 @@ export interface OcppServerOptions {
   callTimeoutMs?: number;
   /** WebSocket ping interval, ms; below 90 s keeps chargers that stall silently honest (reference §3). */
   pingIntervalMs?: number;
+  /** 1.6 settings of single chargers (phases, connector), laid over `ocpp16`. */
+  ocpp16For?: (id: string) => Ocpp16Settings | undefined;
+  /** Frames of every charger, both directions; the server records into its own when none is given. */
+  messageLog?: OcppMessageLog;
+  /** Interval a pending charger is told to wait before its next BootNotification, s. Default 30. */
+  pendingBootIntervalS?: number;
+}
+
+/** What the server knows about a charger's connection, whatever its protocol and admission state. */
+export interface ChargerConnectionInfo {
+  connected: boolean;
+  /** Connected, but held as pending (awaiting approval). */
+  pending: boolean;
+  protocol?: string;
+  remoteAddress?: string;
+  connectedAtMs?: number;
+  /** From its last BootNotification on any connection since start. */
+  boot?: BootIdentity;
+  lastBootAtMs?: number;
 }
 
 export interface DisconnectInfo {
@@ -58,14 +84,20 @@ export class OcppServer {
   private readonly adapters = new Map<string, ProtocolAdapter>();
   private readonly connectedListeners = new Set<(adapter: ChargerAdapter) => void>();
   private readonly disconnectedListeners = new Set<(adapter: ChargerAdapter, info: DisconnectInfo) => void>();
+  /** Connections held as pending: they have no adapter until promoted. */
+  private readonly pendingConnections = new Set<OcppConnection>();
+  private readonly connectedAtMs = new Map<OcppConnection, number>();
+  private readonly boots = new Map<string, { boot: BootIdentity; atMs: number }>();
+  private readonly messageLog: OcppMessageLog;
 
   constructor(private readonly options: OcppServerOptions) {
     this.transactionIds = new TransactionIdSource(options.clock);
+    this.messageLog = options.messageLog ?? new OcppMessageLog();
     // The server's preference order: a charger offering both versions gets 2.0.1 (device model, string transaction
     // ids, offline-queued transaction events); another version is one more entry here plus its adapter class.
     this.factories = new Map<OcppSubprotocol, ProtocolAdapterFactory>([
       ['ocpp2.0.1', (context) => new Ocpp201Adapter({ ...options.ocpp201, ...context })],
-      ['ocpp1.6', (context) => new Ocpp16Adapter({ ...options.ocpp16, ...context })],
+      ['ocpp1.6', (context) => new Ocpp16Adapter({ ...options.ocpp16, ...options.ocpp16For?.(context.id), ...context })],
     ]);
     this.rpc = new OcppRpcServer({
       protocols: [...this.factories.keys()],
@@ -99,6 +131,55 @@ export class OcppServer {
     return () => this.disconnectedListeners.delete(listener);
   }
 
+  /** Connection, admission state and self-description of a charger (also a pending one). */
+  connectionInfo(id: string): ChargerConnectionInfo {
+    const connection = this.connections.get(id);
+    const boot = this.boots.get(id);
+    const remoteAddress = connection?.session.remoteAddress;
+    const connectedAtMs = connection !== undefined ? this.connectedAtMs.get(connection) : undefined;
+    return {
+      connected: connection !== undefined,
+      pending: connection !== undefined && this.pendingConnections.has(connection),
+      ...(connection !== undefined ? { protocol: connection.protocol } : {}),
+      ...(typeof remoteAddress === 'string' ? { remoteAddress } : {}),
+      ...(connectedAtMs !== undefined ? { connectedAtMs } : {}),
+      ...(boot !== undefined ? { boot: { ...boot.boot }, lastBootAtMs: boot.atMs } : {}),
+    };
+  }
+
+  /** The last OCPP frames exchanged with a charger, newest first (secrets redacted; see message-log.ts). */
+  ocppLog(id: string, limit?: number): OcppLogEntry[] {
+    return this.messageLog.entries(id, limit);
+  }
+
+  /**
+   * Turns a pending charger's live connection into a controlled one (it was approved and needs no password): its
+   * adapter takes over, and the charger is asked to boot again, which the adapter answers with Accepted. False when
+   * the charger is not connected as pending.
+   */
+  promote(id: string): boolean {
+    const connection = this.connections.get(id);
+    if (connection === undefined || !this.pendingConnections.has(connection)) return false;
+    const factory = this.factories.get(connection.protocol as OcppSubprotocol);
+    if (factory === undefined) return false;
+    this.pendingConnections.delete(connection);
+    this.options.logger.info({ chargerId: id }, 'ocpp: approved charger promoted; asking it to boot again');
+    this.activate(id, connection, factory);
+    // TriggerMessage has the same payload in 1.6 and 2.0.1. Without it the charger still boots at its next retry.
+    connection.call('TriggerMessage', { requestedMessage: 'BootNotification' }).catch((error: unknown) => {
+      this.options.logger.debug({ chargerId: id, err: error }, 'ocpp: TriggerMessage BootNotification after approval failed');
+    });
+    return true;
+  }
+
+  /** Closes a charger's connection (e.g. so that it reconnects with its new password); false when it has none. */
+  async disconnect(id: string, reason: string): Promise<boolean> {
+    const connection = this.connections.get(id);
+    if (connection === undefined) return false;
+    await connection.close({ code: 1000, reason });
+    return true;
+  }
+
   /** Closes every charger socket, then the server. */
   async close(): Promise<void> {
     const open = [...this.connections.values()];
@@ -123,11 +204,12 @@ export class OcppServer {
       ...(handshake.remoteAddress !== undefined ? { remoteAddress: handshake.remoteAddress } : {}),
       ...(handshake.password !== undefined ? { password: handshake.password } : {}),
     });
-    if (verdict !== 'accept') {
-      this.options.logger.info({ identity, remoteAddress: handshake.remoteAddress }, 'ocpp: unknown charger refused');
-      return { accept: false, code: 401, message: 'Unknown charger' };
-    }
-    return { accept: true, protocol };
+    const session = handshake.remoteAddress !== undefined ? { remoteAddress: handshake.remoteAddress } : {};
+    if (verdict === 'accept') return { accept: true, protocol, session };
+    if (verdict === 'pending') return { accept: true, protocol, session: { ...session, pending: true } };
+    // Never the password, not even its length: the admission has logged the reason already.
+    this.options.logger.debug({ identity, remoteAddress: handshake.remoteAddress, verdict }, 'ocpp: connection refused');
+    return { accept: false, code: 401, message: 'Unauthorized' };
   }
 
   private onConnection(connection: OcppConnection): void {
@@ -139,10 +221,10 @@ export class OcppServer {
       void connection.close({ code: 1002, reason: 'Unsupported subprotocol' });
       return;
     }
+    this.watchFrames(id, connection);
     const previous = this.connections.get(id);
     this.connections.set(id, connection);
-    const adapter = this.adapterOf(id, protocol as OcppSubprotocol, factory);
-    adapter.attach(connection);
+    this.connectedAtMs.set(connection, this.options.clock.nowMs());
     connection.onClose((info) => this.onConnectionClosed(id, connection, info));
     if (previous !== undefined) {
       this.options.logger.info({ chargerId: id }, 'ocpp: charger reconnected; closing its previous socket');
@@ -150,7 +232,32 @@ export class OcppServer {
     } else {
       this.options.logger.info({ chargerId: id, protocol }, 'ocpp: charger connected');
     }
+    if (connection.session.pending === true) {
+      this.pendingConnections.add(connection);
+      servePendingCharger(connection, { clock: this.options.clock, intervalS: this.options.pendingBootIntervalS ?? 30 });
+      return;
+    }
+    this.activate(id, connection, factory);
+  }
+
+  private activate(id: string, connection: OcppConnection, factory: ProtocolAdapterFactory): void {
+    const adapter = this.adapterOf(id, connection.protocol as OcppSubprotocol, factory);
+    adapter.attach(connection);
     for (const listener of this.connectedListeners) this.notify(() => listener(adapter));
+  }
+
+  /** Records every frame in the message log, and what the charger says about itself when it boots. */
+  private watchFrames(id: string, connection: OcppConnection): void {
+    connection.onFrame((direction, frame) => {
+      const atMs = this.options.clock.nowMs();
+      this.messageLog.record(id, direction, frame, atMs);
+      if (direction !== 'in') return;
+      const text = typeof frame === 'string' ? frame : frame.toString('utf8');
+      if (!text.includes('"BootNotification"')) return;
+      const latest = this.messageLog.entries(id, 1)[0];
+      const boot = latest?.kind === 'CALL' && latest.action === 'BootNotification' ? bootIdentityOf(latest.payload) : undefined;
+      if (boot !== undefined) this.boots.set(id, { boot, atMs });
+    });
   }
 
   private adapterOf(id: string, protocol: OcppSubprotocol, factory: ProtocolAdapterFactory): ProtocolAdapter {
@@ -166,6 +273,11 @@ export class OcppServer {
     // The close of a replaced socket can arrive after its successor connected: remove only our own entry.
     const current = this.connections.get(id) === connection;
     if (current) this.connections.delete(id);
+    this.connectedAtMs.delete(connection);
+    if (this.pendingConnections.delete(connection)) {
+      if (current) this.options.logger.info({ chargerId: id, code: info.code }, 'ocpp: pending charger disconnected');
+      return;
+    }
     const adapter = this.adapters.get(id);
     if (adapter === undefined) return;
     const detached = adapter.detach(connection);
