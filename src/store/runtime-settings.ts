@@ -7,13 +7,20 @@ import { CHARGE_MODES, type ChargeMode } from '../domain/charger-state.ts';
 import type { Logger } from '../platform/logger.ts';
 
 /**
- * Settings a person changes while Sunplug runs (charge modes today; tariffs, approvals and RFID cards join later),
+ * Settings a person changes while Sunplug runs (charge modes, approved chargers with their password hashes; tariffs and
+ * RFID cards join later),
  * kept in `settings.json` in the data directory and written atomically (lowdb writes a temp file and renames it).
  * The installation config file is never rewritten.
  */
 const runtimeSettingsSchema = z.strictObject({
   version: z.literal(1),
-  chargers: z.record(z.string(), z.strictObject({ mode: z.enum(CHARGE_MODES).optional() })),
+  chargers: z.record(z.string(), z.strictObject({
+    mode: z.enum(CHARGE_MODES).optional(),
+    /** When the homeowner approved this charger (admission; see src/chargers/admission). */
+    approvedAtMs: z.number().int().min(0).optional(),
+    /** Salted scrypt hash of its OCPP Basic-auth password; the password itself is never stored. */
+    passwordHash: z.string().min(1).max(512).optional(),
+  })),
 });
 
 export type RuntimeSettingsData = z.output<typeof runtimeSettingsSchema>;
@@ -48,6 +55,22 @@ export class RuntimeSettings {
 
   chargerMode(chargerId: string): ChargeMode | undefined {
     return this.db.data.chargers[chargerId]?.mode;
+  }
+
+  /** Approved chargers (the OCPP admission's ApprovalStore). */
+  approvals(): ReadonlyMap<string, { approvedAtMs: number; passwordHash?: string }> {
+    const approved = new Map<string, { approvedAtMs: number; passwordHash?: string }>();
+    for (const [id, entry] of Object.entries(this.db.data.chargers)) {
+      if (entry.approvedAtMs === undefined) continue;
+      approved.set(id, entry.passwordHash !== undefined ? { approvedAtMs: entry.approvedAtMs, passwordHash: entry.passwordHash } : { approvedAtMs: entry.approvedAtMs });
+    }
+    return approved;
+  }
+
+  async saveApproval(chargerId: string, record: { approvedAtMs: number; passwordHash?: string }): Promise<void> {
+    const { passwordHash: _replaced, ...rest } = this.db.data.chargers[chargerId] ?? {};
+    this.db.data.chargers[chargerId] = { ...rest, approvedAtMs: record.approvedAtMs, ...(record.passwordHash !== undefined ? { passwordHash: record.passwordHash } : {}) };
+    await this.db.write();
   }
 
   async setChargerMode(chargerId: string, mode: ChargeMode): Promise<void> {
