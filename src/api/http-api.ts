@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { ChargerAdminService } from '../chargers/admission/charger-directory.ts';
 import { CHARGE_MODES } from '../domain/charger-state.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { SiteService } from './site-service.ts';
@@ -29,6 +30,8 @@ const historyQuery = z.strictObject({
   to: instant,
   resolution: z.enum(['minute', 'hour', 'day']).default('minute'),
 });
+const approveBody = z.strictObject({ resetPassword: z.boolean().optional() });
+const ocppLogQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).optional() });
 const decisionsQuery = z.strictObject({
   chargerId: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
@@ -53,10 +56,39 @@ class ApiError extends Error {
  * HTTP API v1 (documented in docs/api.md) and the dashboard's static files. Every input is checked with zod and a
  * wrong call gets a 4xx with a message saying what was expected; nothing is changed by a rejected call.
  */
-export function createHttpApp(service: SiteService, logger: Logger): express.Express {
+export function createHttpApp(service: SiteService, logger: Logger, chargers?: ChargerAdminService): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use('/api', express.json({ limit: '64kb' }));
+
+  // Charger admission for installers (docs/api.md, docs/chargers.md): listing, approval, OCPP message log.
+  const admin = (): ChargerAdminService => {
+    if (chargers === undefined) throw new ApiError(404, 'not_found', 'charger administration is not available here');
+    return chargers;
+  };
+  app.get('/api/v1/chargers', (_req, res) => {
+    res.json(admin().list());
+  });
+
+  app.post('/api/v1/chargers/:id/approve', async (req, res) => {
+    const body = approveBody.safeParse(req.body ?? {});
+    if (!body.success) throw new ApiError(400, 'invalid_body', `expected {} or {"resetPassword": true}: ${body.error.issues[0]?.message}`);
+    const outcome = await admin().approve(req.params.id, body.data);
+    if (!outcome.ok) {
+      const status = outcome.code === 'not_found' ? 404 : outcome.code === 'invalid_id' ? 400 : 409;
+      throw new ApiError(status, outcome.code, outcome.message);
+    }
+    // The answer may carry a password shown this once: no cache may keep it.
+    res.set('Cache-Control', 'no-store');
+    res.json(outcome);
+  });
+
+  app.get('/api/v1/chargers/:id/ocpp-log', (req, res) => {
+    const query = parseQuery(ocppLogQuery, req.query);
+    const entries = admin().ocppLog(req.params.id, query.limit);
+    if (entries === undefined) throw new ApiError(404, 'charger_not_found', `no charger with id "${req.params.id}"`);
+    res.json(entries);
+  });
 
   app.get('/api/v1/state', (_req, res) => {
     res.json(service.state());
