@@ -16,6 +16,11 @@ const VOLTAGE_V = 230;
 const INVERTER_UNIT = 1;
 const METER_UNIT = 240;
 const WALLBOX_ID = 'garage';
+/**
+ * The demo wallbox authenticates like a real one under security profile 1 (Basic auth). A fixed password is fine
+ * here: the demo's devices are simulated and listen on 127.0.0.1 only.
+ */
+const WALLBOX_PASSWORD = 'demo-wallbox-password';
 
 /** 12:00 site time on 21 June of `year`: a long sunny day, so the demo shows solar charging whenever it is run. */
 export function defaultDemoStartMs(year: number, timeZone: string): number {
@@ -77,7 +82,7 @@ export async function startDemoDevices(options: DemoOptions): Promise<DemoDevice
       { id: 'grid', role: 'grid', device: 'sunspec', modbus: { host: server.host, port: server.port, unit: METER_UNIT } },
       { id: 'pv', role: 'pv', device: 'sunspec', modbus: { host: server.host, port: server.port, unit: INVERTER_UNIT } },
     ],
-    chargers: [{ id: WALLBOX_ID, name: 'Garage', maxCurrentA: 16, phases: 3, mode: 'solar' }],
+    chargers: [{ id: WALLBOX_ID, name: 'Garage', maxCurrentA: 16, phases: 3, mode: 'solar', password: WALLBOX_PASSWORD }],
   }, 'demo');
 
   return {
@@ -88,7 +93,7 @@ export async function startDemoDevices(options: DemoOptions): Promise<DemoDevice
     gridPhaseCurrentsA: () => lastGridA,
     async connectWallboxes(ocppUrl: string) {
       wallbox = new SimulatedChargePoint({
-        id: WALLBOX_ID, url: ocppUrl, clock, voltageV: VOLTAGE_V, phases: 3, maxCurrentA: 16,
+        id: WALLBOX_ID, url: ocppUrl, clock, voltageV: VOLTAGE_V, phases: 3, maxCurrentA: 16, password: WALLBOX_PASSWORD,
         logger: logger.child({ part: 'demo-wallbox' }), tickMs: options.wallboxTickMs ?? 1000,
         vendor: 'Sunplug Demo', model: 'Wallbox 11', vehicle: { maxCurrentA: 16, phases: 3, socPct: 30, batteryCapacityWh: 77_000 },
       });
