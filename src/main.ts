@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { attachDashboardSocket } from './api/dashboard-socket.ts';
 import { createHttpApp } from './api/http-api.ts';
 import type { SiteService } from './api/site-service.ts';
+import { ChargerAdmission } from './chargers/admission/charger-admission.ts';
+import { ChargerDirectory } from './chargers/admission/charger-directory.ts';
+import { DEFAULT_PROFILE_EXPIRY_S, DEFAULT_WRITE_BUDGET_PER_DAY } from './chargers/ocpp16/ocpp16-adapter.ts';
 import { OcppServer } from './chargers/ocpp-server.ts';
+import { loadQuirks, type QuirkTable } from './chargers/quirks/charger-quirks.ts';
 import { ControlLoop } from './control/control-loop.ts';
 import { LimitWriter } from './control/limit-writer.ts';
 import { buildSiteState } from './control/site-state.ts';
@@ -15,7 +19,7 @@ import type { ChargeMode } from './domain/charger-state.ts';
 import { RealClock, type Clock } from './platform/clock.ts';
 import type { Logger } from './platform/logger.ts';
 import type { PolicySettings } from './policy/policy-settings.ts';
-import type { SunplugConfig } from './store/config-schema.ts';
+import { chargerConfigSchema, type ChargerConfig, type SunplugConfig } from './store/config-schema.ts';
 import { openDatabase } from './store/database.ts';
 import { HistoryStore } from './store/history-store.ts';
 import { RuntimeSettings } from './store/runtime-settings.ts';
@@ -76,11 +80,39 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   const gridMeter = config.meters.find((m) => m.id === config.site.gridMeter) ?? config.meters.find((m) => m.role === 'grid');
   const gridMaxAgeMs = polled.find((p) => p.driver.id === gridMeter?.id)?.maxAgeMs ?? 10_000;
 
-  const chargerIds = new Set(config.chargers.map((c) => c.id));
-  const ocpp = new OcppServer({
-    clock, logger: logger.child({ part: 'ocpp' }), voltageV: config.site.voltageV,
-    admit: ({ identity }) => (chargerIds.has(identity) ? 'accept' : 'reject'),
+  // OCPP admission (docs/chargers.md): security profile 1 unless the config says 0; unknown chargers wait as pending.
+  const ocppLogger = logger.child({ part: 'ocpp' });
+  const unknownChargers = config.ocpp.unknownChargers ?? 'pending';
+  const admission = await ChargerAdmission.create({
+    clock, logger: ocppLogger, securityProfile: config.ocpp.securityProfile ?? 1, unknownChargers,
+    configured: config.chargers.map((c) => (c.password !== undefined ? { id: c.id, password: c.password } : { id: c.id })),
+    store: settings,
   });
+  // Approved chargers missing from the config file run with the schema's defaults (docs/chargers.md).
+  const defaultChargers = new Map<string, ChargerConfig>();
+  const allChargers = (): ChargerConfig[] => [
+    ...config.chargers,
+    ...admission.approvedUnconfigured().map((id) => {
+      const known = defaultChargers.get(id) ?? chargerConfigSchema.parse({ id });
+      defaultChargers.set(id, known);
+      return known;
+    }),
+  ];
+  const ocpp = new OcppServer({
+    clock, logger: ocppLogger, voltageV: config.site.voltageV,
+    admit: (request) => admission.admit(request),
+    ocpp16: {
+      safeCurrentA: config.site.safeCurrentA,
+      profileExpiryS: config.ocpp.profileExpiryS ?? DEFAULT_PROFILE_EXPIRY_S,
+      writeBudgetPerDay: config.ocpp.writeBudgetPerDay ?? DEFAULT_WRITE_BUDGET_PER_DAY,
+      quirks: loadChargerQuirks(logger),
+    },
+    ocpp16For: (id) => {
+      const charger = allChargers().find((c) => c.id === id);
+      return charger !== undefined ? { phases: charger.phases } : undefined;
+    },
+  });
+  const chargerDirectory = new ChargerDirectory({ admission, server: ocpp, unknownChargers, configured: config.chargers });
   const writer = new LimitWriter();
   const recording = new Set<string>();
   ocpp.onChargerConnected((adapter) => {
@@ -105,7 +137,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       safetyMarginA: config.site.safetyMarginA, safeCurrentA: config.site.safeCurrentA, gridMaxAgeMs,
       chargerSettleMs: 8000,
     },
-    chargers: config.chargers.map((c) => ({
+    chargers: allChargers().map((c) => ({
       id: c.id, mode: modeOf(c.id, c.mode), minCurrentA: c.minCurrentA, maxCurrentA: c.maxCurrentA, phases: c.phases, priority: c.priority,
       phaseRotation: c.phaseRotation,
     })),
@@ -122,7 +154,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   const loop = new ControlLoop({
     clock, logger: logger.child({ part: 'control' }), tickMs: config.control.tickMs, settings: policySettings,
     latestReading: (role) => poller.latestByRole(role),
-    chargers: () => config.chargers.flatMap((c) => ocpp.adapterFor(c.id) ?? []),
+    chargers: () => allChargers().flatMap((c) => ocpp.adapterFor(c.id) ?? []),
     writer,
   });
   poller.onReading((_id, role, reading) => {
@@ -134,7 +166,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     state: () => buildSiteState({
       nowMs: clock.nowMs(), demo: options.demo,
       site: { ...config.site, gridMaxAgeMs },
-      chargers: config.chargers.map((c) => ({
+      chargers: allChargers().map((c) => ({
         id: c.id, name: c.name, mode: modeOf(c.id, c.mode), phases: c.phases, maxCurrentA: c.maxCurrentA,
         state: ocpp.adapterFor(c.id)?.snapshot(), writtenA: writer.lastWrittenA(c.id),
       })),
@@ -143,7 +175,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       lastTick: loop.lastTick(),
     }),
     async setChargerMode(chargerId, mode) {
-      if (!chargerIds.has(chargerId)) return false;
+      if (!allChargers().some((c) => c.id === chargerId)) return false;
       await settings.setChargerMode(chargerId, mode);
       logger.info({ charger: chargerId, mode }, 'charge mode changed');
       await loop.trigger('settings');
@@ -164,7 +196,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     for (const listener of stateListeners) listener();
   });
 
-  const http = createServer(createHttpApp(service, logger.child({ part: 'http' })));
+  const http = createServer(createHttpApp(service, logger.child({ part: 'http' }), chargerDirectory));
   const io = attachDashboardSocket(http, service);
   const httpPort = await listen(http, config.http.port, config.http.host);
   const ocppPort = await ocpp.listen(config.ocpp.port, config.ocpp.host);
@@ -188,6 +220,16 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/** The charger quirks table; a broken file costs the vendor workarounds, never the start. */
+function loadChargerQuirks(logger: Logger): QuirkTable {
+  try {
+    return loadQuirks();
+  } catch (error) {
+    logger.error({ err: error instanceof Error ? error.message : String(error) }, 'charger quirks table unreadable; running without it');
+    return [];
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
