@@ -111,12 +111,14 @@ export class ChargerDirectory implements ChargerAdminService {
     const pending = admission.pending().find((p) => p.id === id);
     const adapter = server.adapterFor(id);
     const boot = connection.boot;
+    const admissionStatus = admission.status(id);
     return {
       id,
       name: config?.name ?? null,
       configured: config !== undefined,
-      admission: admission.status(id),
-      waitingFor: pending?.waitingFor ?? null,
+      admission: admissionStatus,
+      // A known charger without a password waits for one even before it first connects (profile 1).
+      waitingFor: pending?.waitingFor ?? (admissionStatus === 'pending' ? 'password' : null),
       passwordSet: admission.hasPassword(id),
       connected: connection.connected,
       protocol: connection.protocol ?? null,
