@@ -139,7 +139,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     },
     chargers: allChargers().map((c) => ({
       id: c.id, mode: modeOf(c.id, c.mode), minCurrentA: c.minCurrentA, maxCurrentA: c.maxCurrentA, phases: c.phases, priority: c.priority,
-      phaseRotation: c.phaseRotation,
+      phaseRotation: c.phaseRotation, currentStepA: c.currentStepA,
     })),
     circuits: config.circuits.map((circuit) => ({
       id: circuit.id, maxCurrentA: circuit.maxCurrentA, chargerIds: config.chargers.filter((c) => c.circuit === circuit.id).map((c) => c.id),

@@ -33,6 +33,27 @@ export interface TickResult {
  * in parallel, so an overload is answered for all chargers in the same tick. A grid reading over the fuse limit does
  * not wait for the next tick. Ticks never overlap: a trigger during a tick runs one more tick right after it.
  */
+/**
+ * The policy remembers the limit it decided; a write that was held (dead band, rate limit, budget), rejected or
+ * failed left the charger on its old limit, so the policy must go on believing that one.
+ */
+function rememberWhatWasWritten(before: PolicyState, next: PolicyState, writes: Map<string, WriteOutcome>): PolicyState {
+  const chargers = { ...next.chargers };
+  for (const [id, write] of writes) {
+    if (write.outcome === 'applied' || write.outcome === 'unchanged' || write.detail === 'unchanged') continue;
+    const previous = before.chargers[id];
+    const decided = chargers[id];
+    if (decided === undefined) continue;
+    chargers[id] = {
+      ...decided,
+      limitA: previous?.limitA,
+      previousLimitA: previous?.previousLimitA,
+      limitChangedAtMs: previous?.limitChangedAtMs,
+    };
+  }
+  return { chargers };
+}
+
 export class ControlLoop {
   readonly decisionLog: DecisionLog;
   private state: PolicyState = INITIAL_POLICY_STATE;
@@ -114,7 +135,7 @@ export class ControlLoop {
     const settings = this.options.settings();
     if (this.awaitingFirstGridReading(snapshot, settings.site.gridMaxAgeMs)) return;
     const decision = decide(snapshot, this.state, settings);
-    this.state = decision.next;
+    const before = this.state;
     const byId = new Map(adapters.map((a) => [a.id, a]));
     const writes = new Map<string, WriteOutcome>();
     await Promise.all(decision.limits.map(async (limit) => {
@@ -122,6 +143,7 @@ export class ControlLoop {
       if (!adapter) return;
       writes.set(limit.chargerId, await this.safeWrite(adapter, limit, snapshot.nowMs));
     }));
+    this.state = rememberWhatWasWritten(before, decision.next, writes);
     for (const note of decision.reasons) {
       const limit = decision.limits.find((l) => l.chargerId === note.chargerId);
       this.decisionLog.record({

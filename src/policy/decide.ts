@@ -110,14 +110,20 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
   const gridA = gridPhaseCurrentsA(grid, site);
   const chargersA = connected.reduce<PhaseValues>((sum, { cfg, live, memory }) => {
     const own = chargerPhaseCurrentsA(live, cfg.phases, site.voltageV, cfg.phaseRotation);
-    const believedA = believedChargerCurrentA(memory, nowMs, site.chargerSettleMs);
-    return [0, 1, 2].map((p) => sum[p]! + Math.min(own[p]!, believedA)) as unknown as PhaseValues;
+    const onPhases = chargerGridPhases(cfg.phases, cfg.phaseRotation);
+    return [0, 1, 2].map((p) => sum[p]! + (onPhases.includes(p) ? countedChargerCurrentA(own[p]!, memory, live, nowMs, site.chargerSettleMs) : own[p]!)) as unknown as PhaseValues;
   }, [0, 0, 0]);
+  // While a charger settles on a lower limit its old current may still be counted; nobody sharing its phases is
+  // raised on headroom that may not exist yet.
+  const settlingDownPhases = new Set(connected.flatMap(({ cfg, memory }) =>
+    settling(memory, nowMs, site.chargerSettleMs) && memory.limitA !== undefined && memory.limitA < (memory.previousLimitA ?? 0)
+      ? [...chargerGridPhases(cfg.phases, cfg.phaseRotation)] : []));
   const headroomA = chargerHeadroomA(gridA, chargersA, site);
   const drawing = connected.filter(({ cfg, live }) => live.vehicleConnected && cfg.mode !== 'off');
   const demands: FuseDemand[] = drawing.map(({ cfg, memory }) => ({
     chargerId: cfg.id,
-    desiredA: Math.min(wants.get(cfg.id)!.desiredA, raiseCapA(memory, nowMs, site.chargerSettleMs)),
+    desiredA: Math.min(wants.get(cfg.id)!.desiredA, raiseCapA(memory, nowMs, site.chargerSettleMs),
+      chargerGridPhases(cfg.phases, cfg.phaseRotation).some((p) => settlingDownPhases.has(p)) ? (memory.limitA ?? 0) : Number.POSITIVE_INFINITY),
     minCurrentA: cfg.minCurrentA,
     phases: cfg.phases,
     priority: cfg.priority,
@@ -140,7 +146,7 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
       if (share.paused || (want.desiredA > 0 && currentA === 0)) {
         reason = 'fuse-paused';
         detail = `fuse headroom ${formatPhases(headroomA)} A does not fit ${cfg.minCurrentA} A for this charger`;
-      } else if (share.limited || currentA < roundDownToTenth(want.desiredA)) {
+      } else if (share.limited || currentA < usableCurrentA(want.desiredA, cfg)) {
         reason = 'fuse-limit';
         detail = `${want.detail}; fuse headroom ${formatPhases(headroomA)} A allows ${currentA} A`;
         // A breaker without a meter is guarded by the sum of limits alone: no dead band there.
@@ -206,7 +212,8 @@ function notFollowingSince(memory: ChargerPolicyState, live: ChargerState, nowMs
 
 /** A current the charger can actually apply: 0.1 A steps, and 0 below its minimum. */
 function usableCurrentA(currentA: number, cfg: ChargerPolicySettings): number {
-  const rounded = roundDownToTenth(Math.max(0, currentA));
+  const stepA = cfg.currentStepA ?? 0.1;
+  const rounded = roundDownToTenth(Math.floor(Math.max(0, currentA) / stepA + 1e-9) * stepA);
   return rounded < cfg.minCurrentA ? 0 : Math.min(rounded, cfg.maxCurrentA);
 }
 
@@ -234,6 +241,23 @@ function believedChargerCurrentA(memory: ChargerPolicyState, nowMs: number, sett
   if (memory.limitA === undefined) return Number.POSITIVE_INFINITY;
   if (settling(memory, nowMs, settleMs)) return Math.max(memory.limitA, memory.previousLimitA ?? Number.POSITIVE_INFINITY);
   return memory.limitA;
+}
+
+/**
+ * The current a charger is counted with on one of its phases, A, when working out the rest of the home's load.
+ * Charger meter values arrive every 10 s or so, later than the grid meter's: a measurement taken before the last
+ * limit had settled tells the old current. Once settled, such a reading is moved by the change of limit (a car
+ * given 8 A instead of 0 A draws about 8 A more); a fresh one is used as it is, but never above the limit.
+ */
+function countedChargerCurrentA(measuredA: number, memory: ChargerPolicyState, live: ChargerState, nowMs: number, settleMs: number): number {
+  const believedA = believedChargerCurrentA(memory, nowMs, settleMs);
+  if (memory.limitA === undefined || memory.limitChangedAtMs === undefined || settling(memory, nowMs, settleMs)) {
+    return Math.min(measuredA, believedA);
+  }
+  const fresh = (live.measuredAtMs ?? Number.NEGATIVE_INFINITY) >= memory.limitChangedAtMs + settleMs;
+  if (fresh) return Math.min(measuredA, memory.limitA);
+  const changeA = memory.limitA - (memory.previousLimitA ?? memory.limitA);
+  return Math.max(0, Math.min(memory.limitA, measuredA + changeA));
 }
 
 /** While a charger settles, the fuse may lower its limit further but not raise it. */

@@ -60,6 +60,12 @@ export interface ChargerPolicySettings {
   priority: number;
   /** Default straight through. */
   phaseRotation?: PhaseRotation;
+  /**
+   * Resolution the charger applies limits with, A (default 0.1). Most chargers and cars take whole amps: a 15.7 A
+   * limit runs at 15 A, and a later 16 A decision would sit inside the write dead band, so limits are rounded down
+   * to the step before they are compared or written.
+   */
+  currentStepA?: number;
 }
 
 export interface SolarPolicySettings {

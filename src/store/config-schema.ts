@@ -53,6 +53,8 @@ export const chargerConfigSchema = z.strictObject({
   phaseRotation: z.enum(['L1L2L3', 'L2L3L1', 'L3L1L2']).default('L1L2L3')
     .describe("Grid phases the charger's L1, L2, L3 are wired to; L2L3L1 puts a 1-phase car on grid L2"),
   circuit: id.optional().describe('Id of the sub-circuit (circuits[]) that feeds this charger'),
+  currentStepA: z.union([z.literal(0.1), z.literal(1)]).default(1)
+    .describe('Resolution the charger and car apply limits with, A: 1 for most (whole amps), 0.1 where both take tenths'),
   priceLimitPerKWh: z.number().min(-100).max(100).optional()
     .describe('Charge as fast as allowed whenever the grid price is at or below this, site currency per kWh (docs/tariffs.md)'),
 });

@@ -80,3 +80,29 @@ describe('fuse dead band', () => {
     assert.equal(over.limits[0]!.currentA, 10.1);
   });
 });
+
+describe('charger measurements that lag the grid meter', () => {
+  it('a car just raised from 0 A is counted at its new limit, not at its old 0 A meter value, so its own rise is not taken for home load', () => {
+    const s = settings([{ mode: 'fast', maxCurrentA: 8 }]);
+    const memory = { chargers: { c1: { solar: { enabled: false, targetA: 0 }, limitA: 8, previousLimitA: 0, limitChangedAtMs: T0 - 9000 } } };
+    // The car draws 8 A (the grid shows it) but its last MeterValues (before the raise) said 0 A. Home: 12 A.
+    const d = decide({ nowMs: T0, grid: grid(T0, 0, [20, 20, 20]), chargers: [charger('c1', T0 - 12_000, 0)] }, memory, s);
+    assert.deepEqual([d.limits[0]!.currentA, d.limits[0]!.reason], [8, 'fast']);
+  });
+
+  it('nobody sharing its phases is raised while a charger settles on a cut', () => {
+    const s = settings([{ mode: 'fast' }, { mode: 'fast' }]);
+    const memory = { chargers: {
+      c1: { solar: { enabled: false, targetA: 0 }, limitA: 6, previousLimitA: 12, limitChangedAtMs: T0 - 2000 },
+      c2: { solar: { enabled: false, targetA: 0 }, limitA: 6, limitChangedAtMs: T0 - 60_000 },
+    } };
+    const d = decide({ nowMs: T0, grid: grid(T0, 0, [14, 14, 14]), chargers: [charger('c1', T0, 12), charger('c2', T0, 6)] }, memory, s);
+    assert.equal(d.limits[1]!.currentA, 6);
+  });
+
+  it('limits are rounded down to the charger\'s current step', () => {
+    const d = decide({ nowMs: T0, grid: grid(T0, 0, [10.3, 10.3, 10.3]), chargers: [charger('c1', T0, 0)] }, INITIAL_POLICY_STATE,
+      settings([{ mode: 'fast', currentStepA: 1 }]));
+    assert.equal(d.limits[0]!.currentA, 13);
+  });
+});
