@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { attachDashboardSocket } from './api/dashboard-socket.ts';
@@ -24,6 +25,8 @@ import { openDatabase } from './store/database.ts';
 import { HistoryStore } from './store/history-store.ts';
 import { RuntimeSettings } from './store/runtime-settings.ts';
 import { SessionStore } from './store/session-store.ts';
+import { priceAt } from './tariffs/price-slot.ts';
+import { createSiteTariff } from './tariffs/site-tariff.ts';
 
 export interface SunplugOptions {
   config: SunplugConfig;
@@ -58,6 +61,15 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   const ioClock = options.ioClock ?? new RealClock();
   const settings = await RuntimeSettings.open(options.dataDir, logger, clock.nowMs());
   const db = openDatabase(options.dataDir);
+  const tariff = createSiteTariff(config.tariff, {
+    timeZone: config.site.timezone, dataDir: options.dataDir, clock, fetch: globalThis.fetch,
+    readText: (path) => readFile(path, 'utf8'), logger: logger.child({ part: 'tariff' }),
+  });
+  await tariff.start();
+  const tariffNow = (nowMs: number): { currency: string | undefined; priceNowPerKWh: number | undefined; status: 'ok' | 'stale' | 'unavailable' } => {
+    const outlook = tariff.outlook(nowMs, 3_600_000);
+    return { currency: outlook.currency, priceNowPerKWh: priceAt(outlook.gridSlots, nowMs), status: outlook.grid.status };
+  };
   const sessions = new SessionStore(db);
   const history = new HistoryStore(db);
 
@@ -140,6 +152,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     chargers: allChargers().map((c) => ({
       id: c.id, mode: modeOf(c.id, c.mode), minCurrentA: c.minCurrentA, maxCurrentA: c.maxCurrentA, phases: c.phases, priority: c.priority,
       phaseRotation: c.phaseRotation, currentStepA: c.currentStepA,
+      ...(c.priceLimitPerKWh !== undefined ? { priceLimitPerKWh: c.priceLimitPerKWh } : {}),
     })),
     circuits: config.circuits.map((circuit) => ({
       id: circuit.id, maxCurrentA: circuit.maxCurrentA, chargerIds: config.chargers.filter((c) => c.circuit === circuit.id).map((c) => c.id),
@@ -156,6 +169,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     latestReading: (role) => poller.latestByRole(role),
     chargers: () => allChargers().flatMap((c) => ocpp.adapterFor(c.id) ?? []),
     writer,
+    ...(config.tariff ? { prices: (nowMs: number) => tariff.outlook(nowMs, 3_600_000).gridSlots } : {}),
   });
   poller.onReading((_id, role, reading) => {
     if (role === 'grid') loop.onGridReading(reading);
@@ -173,6 +187,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       readings: { grid: poller.latestByRole('grid'), pv: poller.latestByRole('pv'), battery: poller.latestByRole('battery') },
       meters: poller.healthReport(),
       lastTick: loop.lastTick(),
+      ...(config.tariff ? { tariff: tariffNow(clock.nowMs()) } : {}),
     }),
     async setChargerMode(chargerId, mode) {
       if (!allChargers().some((c) => c.id === chargerId)) return false;
@@ -211,6 +226,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       await poller.stop();
       await ocpp.close();
       await links.close();
+      tariff.stop();
       history.flush();
       db.close();
       await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import type { ChargerAdapter } from '../chargers/charger-adapter.ts';
 import type { ChargeLimit } from '../domain/charge-limit.ts';
 import type { MeterReading, MeterRole } from '../domain/meter-reading.ts';
-import type { SiteSnapshot } from '../domain/site-snapshot.ts';
+import type { PricePeriod, SiteSnapshot } from '../domain/site-snapshot.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import { decide, INITIAL_POLICY_STATE, type Decision, type PolicyState } from '../policy/decide.ts';
@@ -18,6 +18,8 @@ export interface ControlLoopOptions {
   latestReading: (role: MeterRole) => MeterReading | undefined;
   chargers: () => readonly ChargerAdapter[];
   writer: LimitWriter;
+  /** Known grid prices from `nowMs` on, when a tariff is configured. */
+  prices?: (nowMs: number) => readonly PricePeriod[];
   decisionLog?: DecisionLog;
 }
 
@@ -132,6 +134,7 @@ export class ControlLoop {
       battery: this.options.latestReading('battery'),
       chargers: adapters.map((a) => a.snapshot()),
     };
+    if (this.options.prices) snapshot.prices = this.options.prices(snapshot.nowMs);
     const settings = this.options.settings();
     if (this.awaitingFirstGridReading(snapshot, settings.site.gridMaxAgeMs)) return;
     const decision = decide(snapshot, this.state, settings);

@@ -26,6 +26,11 @@ export interface SiteStateView {
     batterySocPct: number | null;
     /** Household consumption without the chargers: grid + PV + battery − chargers, W, never negative. */
     homePowerW: number | null;
+    /** Grid import price now, site currency per kWh; null without a tariff or when unknown. */
+    priceNowPerKWh: number | null;
+    currency: string | null;
+    /** ok, stale (cached prices still cover now) or unavailable; null without a tariff. */
+    priceStatus: 'ok' | 'stale' | 'unavailable' | null;
   };
   chargers: ChargerView[];
   meters: MeterHealth[];
@@ -62,6 +67,7 @@ export interface SiteStateInputs {
   readings: { grid?: MeterReading; pv?: MeterReading; battery?: MeterReading };
   meters: MeterHealth[];
   lastTick?: TickResult;
+  tariff?: { currency: string | undefined; priceNowPerKWh: number | undefined; status: 'ok' | 'stale' | 'unavailable' };
 }
 
 export function buildSiteState(input: SiteStateInputs): SiteStateView {
@@ -91,6 +97,9 @@ export function buildSiteState(input: SiteStateInputs): SiteStateView {
       batteryPowerW: battery?.powerW ?? null,
       batterySocPct: battery?.socPct ?? null,
       homePowerW,
+      priceNowPerKWh: input.tariff?.priceNowPerKWh ?? null,
+      currency: input.tariff?.currency ?? null,
+      priceStatus: input.tariff?.status ?? null,
     },
     chargers: input.chargers.map((c) => chargerView(c, input.lastTick)),
     meters: input.meters,

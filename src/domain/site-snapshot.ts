@@ -1,6 +1,13 @@
 import type { ChargerState } from './charger-state.ts';
 import type { MeterReading } from './meter-reading.ts';
 
+/** A price that holds from `startMs` to `endMs`, in the site currency per kWh. */
+export interface PricePeriod {
+  startMs: number;
+  endMs: number;
+  pricePerKWh: number;
+}
+
 /**
  * The latest readings the control loop hands to `decide()`. Each reading keeps its own timestamp so that the
  * policy can judge freshness; a reading that never arrived is `undefined`.
@@ -11,4 +18,6 @@ export interface SiteSnapshot {
   pv?: MeterReading;
   battery?: MeterReading;
   chargers: readonly ChargerState[];
+  /** Known grid import prices from now on (gaps where unknown); absent without a tariff. */
+  prices?: readonly PricePeriod[];
 }

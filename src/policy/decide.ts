@@ -8,6 +8,7 @@ import {
   type FuseConstraint, type FuseDemand,
 } from './fuse-guard.ts';
 import type { ChargerPolicySettings, PolicySettings } from './policy-settings.ts';
+import { priceAtOrBelowLimit } from './price-limit.ts';
 import { availableSolarPowerW, IDLE_SOLAR_STATE, stepMinSolar, stepSolar, type SolarChargerState } from './solar-surplus.ts';
 
 /** What the policy remembers between ticks, per charger. Plain data so that it can be logged and tested. */
@@ -87,6 +88,10 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     } else if (!live.vehicleConnected) {
       const desiredA = cfg.mode === 'fast' ? cfg.maxCurrentA : 0;
       wants.set(cfg.id, { desiredA, reason: 'no-vehicle', detail: `no car plugged in (mode ${cfg.mode})`, solar: { solar: IDLE_SOLAR_STATE } });
+    } else if (cfg.priceLimitPerKWh !== undefined && snapshot.prices !== undefined &&
+      priceAtOrBelowLimit(snapshot.prices, nowMs, cfg.priceLimitPerKWh)) {
+      wants.set(cfg.id, { desiredA: cfg.maxCurrentA, reason: 'cheap-tariff',
+        detail: `price at or below ${cfg.priceLimitPerKWh} per kWh: up to ${cfg.maxCurrentA} A`, solar: { solar: IDLE_SOLAR_STATE } });
     } else if (cfg.mode === 'fast') {
       wants.set(cfg.id, { desiredA: cfg.maxCurrentA, reason: 'fast', detail: `fast: up to ${cfg.maxCurrentA} A`, solar: { solar: IDLE_SOLAR_STATE } });
     } else {
@@ -246,13 +251,18 @@ function believedChargerCurrentA(memory: ChargerPolicyState, nowMs: number, sett
 /**
  * The current a charger is counted with on one of its phases, A, when working out the rest of the home's load.
  * Charger meter values arrive every 10 s or so, later than the grid meter's: a measurement taken before the last
- * limit had settled tells the old current. Once settled, such a reading is moved by the change of limit (a car
- * given 8 A instead of 0 A draws about 8 A more); a fresh one is used as it is, but never above the limit.
+ * limit had settled tells the old current. While it settles such a reading is replaced by the higher of the old and
+ * new limit; once settled it is moved by the change of limit (a car given 8 A instead of 0 A draws about 8 A more);
+ * a fresh one is used as it is, but never above the limit.
  */
 function countedChargerCurrentA(measuredA: number, memory: ChargerPolicyState, live: ChargerState, nowMs: number, settleMs: number): number {
   const believedA = believedChargerCurrentA(memory, nowMs, settleMs);
-  if (memory.limitA === undefined || memory.limitChangedAtMs === undefined || settling(memory, nowMs, settleMs)) {
-    return Math.min(measuredA, believedA);
+  if (memory.limitA === undefined || memory.limitChangedAtMs === undefined) return Math.min(measuredA, believedA);
+  if (settling(memory, nowMs, settleMs)) {
+    // Taken before the change, the reading says nothing about the ramp: count the most it may draw (the higher of the
+    // old and new limit), so that neither a cut nor a raise of its own is mistaken for home load.
+    const sinceChange = (live.measuredAtMs ?? Number.NEGATIVE_INFINITY) >= memory.limitChangedAtMs;
+    return sinceChange ? Math.min(measuredA, believedA) : believedA === Number.POSITIVE_INFINITY ? measuredA : believedA;
   }
   const fresh = (live.measuredAtMs ?? Number.NEGATIVE_INFINITY) >= memory.limitChangedAtMs + settleMs;
   if (fresh) return Math.min(measuredA, memory.limitA);

@@ -66,6 +66,8 @@ export interface ChargerPolicySettings {
    * to the step before they are compared or written.
    */
   currentStepA?: number;
+  /** Charge at full power whenever the grid price is known and at or below this, site currency per kWh. */
+  priceLimitPerKWh?: number;
 }
 
 export interface SolarPolicySettings {

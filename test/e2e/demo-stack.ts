@@ -5,6 +5,7 @@ import { startSunplug, type RunningSunplug } from '../../src/main.ts';
 import { FakeClock } from '../../src/platform/clock.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { startDemoDevices, type DemoDevices } from '../../src/sim/demo-site.ts';
+import type { SunplugConfig } from '../../src/store/config-schema.ts';
 import { eventually } from '../support/eventually.ts';
 
 /** Noon in Berlin on midsummer day: the sun is up and the household quiet for the whole test. */
@@ -27,17 +28,18 @@ export interface DemoStack {
  * The whole demo stack on a fake clock: simulated inverter, grid meter and wallbox on loopback ports, and Sunplug
  * with its HTTP API on an ephemeral port.
  */
-export async function startDemoStack(options: { dataDir?: string; pvW?: number } = {}): Promise<DemoStack> {
+export async function startDemoStack(options: { dataDir?: string; pvW?: number; configure?: (config: SunplugConfig) => SunplugConfig } = {}): Promise<DemoStack> {
   const clock = new FakeClock(DEMO_TEST_START_MS);
   const logger = silentLogger();
   const dataDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'sunplug-e2e-'));
   const demo = await startDemoDevices({ clock, logger, seed: 1 });
   demo.setPvOverrideW(options.pvW ?? 0);
-  const config = {
+  const base = {
     ...demo.config,
     http: { port: 0, host: '127.0.0.1' },
-    ocpp: { port: 0, host: '127.0.0.1' },
+    ocpp: { ...demo.config.ocpp, port: 0, host: '127.0.0.1' },
   };
+  const config = options.configure ? options.configure(base) : base;
   const sunplug = await startSunplug({ config, dataDir, clock, logger, demo: true, modbusInterFrameGapMs: 0 });
   const connecting = demo.connectWallboxes(sunplug.ocppUrl);
   await connecting;
