@@ -116,7 +116,11 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
   const chargersA = connected.reduce<PhaseValues>((sum, { cfg, live, memory }) => {
     const own = chargerPhaseCurrentsA(live, cfg.phases, site.voltageV, cfg.phaseRotation);
     const onPhases = chargerGridPhases(cfg.phases, cfg.phaseRotation);
-    return [0, 1, 2].map((p) => sum[p]! + (onPhases.includes(p) ? countedChargerCurrentA(own[p]!, memory, live, nowMs, site.chargerSettleMs) : own[p]!)) as unknown as PhaseValues;
+    // On a phase over the limit right now, the lowest plausible count is used: an overload is never explained away.
+    const overLimit = (p: number): boolean => gridA[p]! > site.mainFuseA - site.safetyMarginA;
+    return [0, 1, 2].map((p) => sum[p]! + (!onPhases.includes(p) ? own[p]!
+      : overLimit(p) ? Math.min(own[p]!, believedChargerCurrentA(memory, nowMs, site.chargerSettleMs))
+        : countedChargerCurrentA(own[p]!, memory, live, nowMs, site.chargerSettleMs))) as unknown as PhaseValues;
   }, [0, 0, 0]);
   // While a charger settles on a lower limit its old current may still be counted; nobody sharing its phases is
   // raised on headroom that may not exist yet.
