@@ -83,6 +83,11 @@ export class ControlLoop {
     await this.running;
   }
 
+  /** What the policy believes between ticks (limits actually written, timers), for installers and tests. */
+  policyState(): PolicyState {
+    return this.state;
+  }
+
   lastTick(): TickResult | undefined {
     return this.last;
   }
@@ -125,7 +130,7 @@ export class ControlLoop {
   }
 
   private async tick(trigger: TickTrigger): Promise<void> {
-    const { clock, writer } = this.options;
+    const { clock } = this.options;
     const adapters = this.options.chargers();
     const snapshot: SiteSnapshot = {
       nowMs: clock.nowMs(),

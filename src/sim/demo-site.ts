@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logger.ts';
 import { validateConfig } from '../store/config-file.ts';
 import type { SunplugConfig } from '../store/config-schema.ts';
 import { DEMO_APPLIANCES, HouseholdLoad, type Appliance } from './household-load.ts';
-import { startModbusServer, type ModbusSimServer } from './modbus-server.ts';
+import { startModbusServer } from './modbus-server.ts';
 import { SimulatedChargePoint } from './ocpp-charge-point.ts';
 import { PvArray } from './pv-array.ts';
 import { createSunSpecGridMeter, createSunSpecInverter, type SunSpecGridMeterImage, type SunSpecInverterImage } from './sunspec-device.ts';
