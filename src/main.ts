@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -211,7 +212,9 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     for (const listener of stateListeners) listener();
   });
 
-  const http = createServer(createHttpApp(service, logger.child({ part: 'http' }), chargerDirectory));
+  // Each area adds its API router here (settings, installer tools, auth...); see HttpExtensions in api/http-api.ts.
+  const httpRoutes: Router[] = [];
+  const http = createServer(createHttpApp(service, logger.child({ part: 'http' }), chargerDirectory, { routes: httpRoutes }));
   const io = attachDashboardSocket(http, service);
   const httpPort = await listen(http, config.http.port, config.http.host);
   const ocppPort = await ocpp.listen(config.ocpp.port, config.ocpp.host);

@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ChargerAdminService } from '../chargers/admission/charger-directory.ts';
@@ -37,7 +37,7 @@ const decisionsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
-function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
   const parsed = schema.safeParse(query);
   if (!parsed.success) {
     throw new ApiError(400, 'invalid_query', parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
@@ -46,20 +46,29 @@ function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T>
 }
 
 /** An API error answered as `{ error: { code, message } }`; codes are stable, messages are for people. */
-class ApiError extends Error {
+export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
   }
+}
+
+/** What other parts add to the HTTP app without editing this file. */
+export interface HttpExtensions {
+  /** Runs first, after body parsing: authentication routes and the middleware guarding the rest. */
+  guard?: (app: express.Express) => void;
+  /** Further API routers, mounted after the core routes (their paths start with /api/v1/...) and before the API's 404. */
+  routes?: Router[];
 }
 
 /**
  * HTTP API v1 (documented in docs/api.md) and the dashboard's static files. Every input is checked with zod and a
  * wrong call gets a 4xx with a message saying what was expected; nothing is changed by a rejected call.
  */
-export function createHttpApp(service: SiteService, logger: Logger, chargers?: ChargerAdminService): express.Express {
+export function createHttpApp(service: SiteService, logger: Logger, chargers?: ChargerAdminService, extensions: HttpExtensions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use('/api', express.json({ limit: '64kb' }));
+  extensions.guard?.(app);
 
   // Charger admission for installers (docs/api.md, docs/chargers.md): listing, approval, OCPP message log.
   const admin = (): ChargerAdminService => {
@@ -124,6 +133,8 @@ export function createHttpApp(service: SiteService, logger: Logger, chargers?: C
     if (q.to <= q.from) throw new ApiError(400, 'invalid_query', '"to" must be after "from"');
     res.json(service.history(q.from, q.to, q.resolution));
   });
+
+  for (const router of extensions.routes ?? []) app.use(router);
 
   app.use('/api', (req) => {
     throw new ApiError(404, 'not_found', `no API route ${req.method} ${req.originalUrl}`);
