@@ -1,91 +1,175 @@
-// Sunplug dashboard: renders the site state pushed over socket.io. All URLs are relative so that the page works
-// at any path (Home Assistant ingress, a reverse proxy).
-const MODES = [
-  { value: 'off', label: 'Off' },
-  { value: 'solar', label: 'Solar' },
-  { value: 'minsolar', label: 'Min + solar' },
-  { value: 'fast', label: 'Fast' },
-];
-const STATUS_TEXT = {
-  offline: 'Offline', available: 'No car', preparing: 'Car connected', charging: 'Charging',
-  'suspended-ev': 'Car paused', 'suspended-evse': 'Paused', finishing: 'Finished', reserved: 'Reserved',
-  unavailable: 'Unavailable', faulted: 'Fault',
-};
+// Sunplug dashboard shell: navigation, language, the live state over socket.io, and the context every page gets
+// (see docs/design.md, "Dashboard"). Pages are ES modules in pages/ loaded when first opened, so the phone only
+// downloads what it shows. All URLs are relative: the dashboard works at any path (Home Assistant ingress, a proxy).
+import { LANGUAGES, currentLanguage, setLanguage, translator } from './i18n.js';
+import shellDictionary from './i18n/shell.js';
 
-const basePath = location.pathname.endsWith('/') ? location.pathname : location.pathname.replace(/[^/]*$/, '');
-// eslint-disable-next-line no-undef
-const socket = io({ path: `${basePath}socket.io` });
+const PAGES = ['live', 'history', 'sessions', 'cards', 'settings', 'installer'];
+const lang = currentLanguage();
+const t = translator(shellDictionary, lang);
 const $ = (id) => document.getElementById(id);
 
-function formatPower(watts) {
-  if (watts === null || watts === undefined) return '–';
-  const abs = Math.abs(watts);
-  return abs >= 1000 ? `${(watts / 1000).toFixed(2)} kW` : `${Math.round(watts)} W`;
+let latestState;
+const stateListeners = new Set();
+
+/** JSON API call relative to the page; a 401 means the login has expired or was never made. */
+async function api(path, init = {}) {
+  const headers = { Accept: 'application/json', ...(init.headers ?? {}) };
+  let body = init.body;
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Blob) && !(body instanceof FormData)) {
+    body = JSON.stringify(body);
+    headers['Content-Type'] = 'application/json';
+  }
+  const response = await fetch(path, { ...init, headers, body, credentials: 'same-origin' });
+  const text = await response.text();
+  let parsed;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  if (response.status === 401) {
+    location.href = 'login.html';
+  }
+  if (!response.ok) {
+    const error = new Error(parsed?.error?.message ?? `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    error.code = parsed?.error?.code;
+    error.body = parsed;
+    throw error;
+  }
+  return parsed;
 }
 
-function render(state) {
-  $('site-name').textContent = state.site.name;
-  $('demo-badge').hidden = !state.demo;
-  $('pv-power').textContent = formatPower(state.site.pvPowerW);
-  $('home-power').textContent = formatPower(state.site.homePowerW);
-  $('car-power').textContent = formatPower(state.chargers.reduce((sum, c) => sum + c.powerW, 0));
-  const grid = state.site.gridPowerW;
-  $('grid-label').textContent = grid === null ? 'Grid' : grid < 0 ? 'Grid (export)' : 'Grid (import)';
-  $('grid-power').textContent = grid === null ? '–' : formatPower(Math.abs(grid));
-  $('grid-stale').hidden = !state.site.gridStale;
-  $('battery-tile').hidden = state.site.batteryPowerW === null;
-  $('battery-power').textContent = formatPower(state.site.batteryPowerW);
-  $('no-chargers').hidden = state.chargers.length > 0;
-  const container = $('chargers');
-  for (const charger of state.chargers) renderCharger(container, charger);
-  for (const card of [...container.children]) {
-    if (!state.chargers.some((c) => c.id === card.dataset.chargerId)) card.remove();
-  }
+function timeZone() {
+  return latestState?.site?.timezone;
 }
 
-function renderCharger(container, charger) {
-  let card = container.querySelector(`[data-charger-id="${CSS.escape(charger.id)}"]`);
-  if (!card) {
-    card = $('charger-card').content.firstElementChild.cloneNode(true);
-    card.dataset.chargerId = charger.id;
-    const modes = card.querySelector('.modes');
-    for (const mode of MODES) {
-      const label = document.createElement('label');
-      const input = document.createElement('input');
-      input.type = 'radio';
-      input.name = `mode-${charger.id}`;
-      input.value = mode.value;
-      input.addEventListener('change', () => setMode(charger.id, mode.value, card));
-      label.append(input, ` ${mode.label}`);
-      modes.append(label);
-    }
-    container.append(card);
-  }
-  card.querySelector('.name').textContent = charger.name;
-  const status = card.querySelector('.status');
-  status.textContent = STATUS_TEXT[charger.status] ?? charger.status;
-  status.dataset.status = charger.status;
-  card.querySelector('.power').textContent = formatPower(charger.powerW);
-  card.querySelector('.current').textContent = charger.currentA === null ? '–' : `${charger.currentA.toFixed(1)} A × ${charger.phases}`;
-  card.querySelector('.limit').textContent = charger.limitA === null ? '–' : `${charger.limitA.toFixed(1)} A`;
-  card.querySelector('.energy').textContent = charger.sessionEnergyWh === null ? '–' : `${(charger.sessionEnergyWh / 1000).toFixed(2)} kWh`;
-  const reason = card.querySelector('.reason');
-  reason.textContent = charger.reasonText ?? '';
-  reason.title = charger.detail ?? '';
-  reason.dataset.reason = charger.reason ?? '';
-  if (!card.dataset.pending) {
-    for (const input of card.querySelectorAll('input[type=radio]')) input.checked = input.value === charger.mode;
-  }
-}
+const format = {
+  power(watts) {
+    if (watts === null || watts === undefined) return '–';
+    const abs = Math.abs(watts);
+    return abs >= 1000 ? `${(watts / 1000).toFixed(2)} kW` : `${Math.round(watts)} W`;
+  },
+  energy(wh) {
+    if (wh === null || wh === undefined) return '–';
+    return `${new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(wh / 1000)} kWh`;
+  },
+  money(amount, currency) {
+    if (amount === null || amount === undefined) return '–';
+    if (!currency) return new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(amount);
+    return new Intl.NumberFormat(lang, { style: 'currency', currency }).format(amount);
+  },
+  current(amps) {
+    return amps === null || amps === undefined ? '–' : `${amps.toFixed(1)} A`;
+  },
+  dateTime(ms) {
+    return new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short', timeZone: timeZone() }).format(ms);
+  },
+  date(ms) {
+    return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: timeZone() }).format(ms);
+  },
+  time(ms) {
+    return new Intl.DateTimeFormat(lang, { timeStyle: 'short', timeZone: timeZone() }).format(ms);
+  },
+  duration(ms) {
+    const minutes = Math.round(ms / 60000);
+    return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min` : `${minutes} min`;
+  },
+};
 
-function setMode(chargerId, mode, card) {
-  card.dataset.pending = 'true';
-  socket.emit('set-mode', { chargerId, mode }, (answer) => {
-    delete card.dataset.pending;
-    if (!answer.ok) alert(answer.error);
+const context = {
+  api, t, format, lang,
+  state: () => latestState,
+  onState(listener) {
+    stateListeners.add(listener);
+    return () => stateListeners.delete(listener);
+  },
+};
+
+function renderShell() {
+  document.documentElement.lang = lang;
+  $('connection').textContent = t('connecting');
+  $('demo-badge').textContent = t('demo');
+  $('language-label').textContent = t('language');
+  const select = $('language');
+  for (const language of LANGUAGES) {
+    const option = new Option(language.name, language.code, false, language.code === lang);
+    select.append(option);
+  }
+  select.addEventListener('change', () => {
+    setLanguage(select.value);
+    location.reload();
   });
+  const nav = $('nav');
+  nav.setAttribute('aria-label', t('navigation'));
+  for (const id of PAGES) {
+    const link = document.createElement('a');
+    link.href = `#/${id}`;
+    link.textContent = t(id);
+    link.dataset.page = id;
+    nav.append(link);
+  }
+  const logout = $('logout');
+  logout.textContent = t('logout');
+  logout.addEventListener('click', async () => {
+    await api('api/v1/auth/logout', { method: 'POST' }).catch(() => undefined);
+    location.href = 'login.html';
+  });
+  // The logout button only makes sense when a login exists (authentication may be off on a test bench).
+  api('api/v1/auth/status').then((status) => { logout.hidden = !status?.authenticated; }, () => undefined);
 }
 
-socket.on('connect', () => { $('connection').textContent = 'Live'; $('connection').dataset.live = 'true'; });
-socket.on('disconnect', () => { $('connection').textContent = 'Reconnecting…'; delete $('connection').dataset.live; });
-socket.on('state', render);
+let unmount;
+let shown;
+async function showPage() {
+  const requested = location.hash.replace(/^#\//, '');
+  const id = PAGES.includes(requested) ? requested : 'live';
+  if (id === shown) return;
+  shown = id;
+  for (const link of document.querySelectorAll('#nav a')) {
+    if (link.dataset.page === id) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  if (typeof unmount === 'function') unmount();
+  unmount = undefined;
+  const root = $('page');
+  root.replaceChildren();
+  const section = document.createElement('section');
+  section.dataset.page = id;
+  root.append(section);
+  document.title = `${t(id)} · Sunplug`;
+  try {
+    const module = await import(`./pages/${id}.js`);
+    if (shown !== id) return;
+    unmount = module.default.mount(section, context);
+  } catch (error) {
+    const message = document.createElement('p');
+    message.className = 'warning';
+    message.textContent = t('pageUnavailable');
+    section.replaceChildren(message);
+    console.error(error);
+  }
+}
+
+function connectLive() {
+  const basePath = location.pathname.endsWith('/') ? location.pathname : location.pathname.replace(/[^/]*$/, '');
+  // eslint-disable-next-line no-undef
+  const socket = io({ path: `${basePath}socket.io` });
+  socket.on('connect', () => { $('connection').textContent = t('connected'); $('connection').dataset.live = 'true'; });
+  socket.on('disconnect', () => { $('connection').textContent = t('reconnecting'); delete $('connection').dataset.live; });
+  // A refused socket usually means the login expired: asking the API finds out and sends the browser to the login page.
+  socket.on('connect_error', () => { api('api/v1/state').catch(() => undefined); });
+  socket.on('state', (state) => {
+    latestState = state;
+    $('site-name').textContent = state.site.name;
+    $('demo-badge').hidden = !state.demo;
+    for (const listener of stateListeners) listener(state);
+  });
+  context.socket = socket;
+}
+
+renderShell();
+connectLive();
+window.addEventListener('hashchange', showPage);
+showPage();

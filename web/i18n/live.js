@@ -1,0 +1,38 @@
+export default {
+  en: {
+    powerNow: 'Power now', solar: 'Solar', home: 'Home', cars: 'Cars', grid: 'Grid', gridImport: 'Grid (import)',
+    gridExport: 'Grid (export)', battery: 'Battery', gridStale: 'The grid meter is not reporting: chargers are held at the safe current.',
+    chargers: 'Chargers', noChargers: 'No chargers configured.', power: 'Power', current: 'Current', limit: 'Limit',
+    session: 'Session', mode: 'Mode', 'mode.off': 'Off', 'mode.solar': 'Solar', 'mode.minsolar': 'Min + solar', 'mode.fast': 'Fast',
+    'mode.plan': 'Plan', 'status.offline': 'Offline', 'status.available': 'No car', 'status.preparing': 'Car connected',
+    'status.charging': 'Charging', 'status.suspended-ev': 'Car paused', 'status.suspended-evse': 'Paused',
+    'status.finishing': 'Finished', 'status.reserved': 'Reserved', 'status.unavailable': 'Unavailable', 'status.faulted': 'Fault',
+  },
+  'pt-BR': {
+    powerNow: 'Potência agora', solar: 'Solar', home: 'Casa', cars: 'Carros', grid: 'Rede', gridImport: 'Rede (consumo)',
+    gridExport: 'Rede (injeção)', battery: 'Bateria', gridStale: 'O medidor da rede não responde: os carregadores ficam na corrente segura.',
+    chargers: 'Carregadores', noChargers: 'Nenhum carregador configurado.', power: 'Potência', current: 'Corrente', limit: 'Limite',
+    session: 'Recarga', mode: 'Modo', 'mode.off': 'Desligado', 'mode.solar': 'Solar', 'mode.minsolar': 'Mín. + solar', 'mode.fast': 'Rápido',
+    'mode.plan': 'Plano', 'status.offline': 'Desconectado', 'status.available': 'Sem carro', 'status.preparing': 'Carro conectado',
+    'status.charging': 'Carregando', 'status.suspended-ev': 'Carro em pausa', 'status.suspended-evse': 'Em pausa',
+    'status.finishing': 'Concluído', 'status.reserved': 'Reservado', 'status.unavailable': 'Indisponível', 'status.faulted': 'Falha',
+  },
+  fr: {
+    powerNow: 'Puissance actuelle', solar: 'Solaire', home: 'Maison', cars: 'Voitures', grid: 'Réseau', gridImport: 'Réseau (soutirage)',
+    gridExport: 'Réseau (injection)', battery: 'Batterie', gridStale: 'Le compteur réseau ne répond pas : les bornes restent au courant de sécurité.',
+    chargers: 'Bornes', noChargers: 'Aucune borne configurée.', power: 'Puissance', current: 'Courant', limit: 'Limite',
+    session: 'Recharge', mode: 'Mode', 'mode.off': 'Arrêt', 'mode.solar': 'Solaire', 'mode.minsolar': 'Min + solaire', 'mode.fast': 'Rapide',
+    'mode.plan': 'Plan', 'status.offline': 'Hors ligne', 'status.available': 'Pas de voiture', 'status.preparing': 'Voiture branchée',
+    'status.charging': 'En charge', 'status.suspended-ev': 'Voiture en pause', 'status.suspended-evse': 'En pause',
+    'status.finishing': 'Terminé', 'status.reserved': 'Réservée', 'status.unavailable': 'Indisponible', 'status.faulted': 'Défaut',
+  },
+  de: {
+    powerNow: 'Leistung jetzt', solar: 'Solar', home: 'Haus', cars: 'Autos', grid: 'Netz', gridImport: 'Netz (Bezug)',
+    gridExport: 'Netz (Einspeisung)', battery: 'Batterie', gridStale: 'Der Netzzähler meldet sich nicht: die Ladepunkte bleiben beim sicheren Strom.',
+    chargers: 'Ladepunkte', noChargers: 'Keine Ladepunkte eingerichtet.', power: 'Leistung', current: 'Strom', limit: 'Grenze',
+    session: 'Ladevorgang', mode: 'Modus', 'mode.off': 'Aus', 'mode.solar': 'Solar', 'mode.minsolar': 'Min + Solar', 'mode.fast': 'Schnell',
+    'mode.plan': 'Plan', 'status.offline': 'Offline', 'status.available': 'Kein Auto', 'status.preparing': 'Auto verbunden',
+    'status.charging': 'Lädt', 'status.suspended-ev': 'Auto pausiert', 'status.suspended-evse': 'Pausiert',
+    'status.finishing': 'Beendet', 'status.reserved': 'Reserviert', 'status.unavailable': 'Nicht verfügbar', 'status.faulted': 'Störung',
+  },
+};
