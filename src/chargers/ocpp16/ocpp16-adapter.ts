@@ -4,6 +4,7 @@ import type { ChargerState } from '../../domain/charger-state.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ApplyResult } from '../charger-adapter.ts';
+import { ChargerOfflineError, tokenInfo, type ChargerHooks, type IdTokenOrigin } from '../charger-hooks.ts';
 import { LimitCompliance } from '../limit-compliance.ts';
 import type { InboundCall, OcppConnection } from '../ocpp-rpc-types.ts';
 import type { ProtocolAdapter, ProtocolAdapterContext } from '../protocol-adapter.ts';
@@ -53,6 +54,8 @@ export interface Ocpp16AdapterOptions extends ProtocolAdapterContext {
   verifyWithCompositeSchedule?: boolean;
   /** Time a charger gets to show a new limit in Current.Offered before it counts as ignoring it, ms. Default 30000. */
   complianceGraceMs?: number;
+  /** Card authorization, job status notifications and the online signal (see charger-hooks.ts). */
+  hooks?: ChargerHooks;
 }
 
 export const DEFAULT_PROFILE_EXPIRY_S = 900;
@@ -83,6 +86,7 @@ export class Ocpp16Adapter implements ProtocolAdapter {
   private readonly budget: WriteBudget;
   private readonly compliance: LimitCompliance;
   private readonly writer: ProfileWriter;
+  private readonly hooks: ChargerHooks;
 
   private connection: OcppConnection | undefined;
   private readonly session: ConnectorSession;
@@ -108,6 +112,7 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     this.heartbeatIntervalS = options.heartbeatIntervalS ?? 60;
     this.bootWaitMs = options.bootWaitMs ?? 5000;
     this.quirks = options.quirks ?? [];
+    this.hooks = options.hooks ?? {};
     this.writeBudgetPerDay = options.writeBudgetPerDay ?? DEFAULT_WRITE_BUDGET_PER_DAY;
     this.budget = new WriteBudget(this.writeBudgetPerDay);
     this.compliance = new LimitCompliance(options.complianceGraceMs !== undefined ? { graceMs: options.complianceGraceMs } : {});
@@ -204,6 +209,18 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     return true;
   }
 
+  /** True while the charger has a live connection. */
+  get online(): boolean {
+    return this.connection !== undefined;
+  }
+
+  /** Sends any CALL to the charger (installer actions); rejects with ChargerOfflineError without a connection. */
+  async call(method: string, params: object): Promise<unknown> {
+    const connection = this.connection;
+    if (connection === undefined) throw new ChargerOfflineError(this.id);
+    return connection.call(method, params);
+  }
+
   async applyLimit(limit: ChargeLimit): Promise<ApplyResult> {
     if (limit.chargerId !== this.id) this.logger.warn({ limitFor: limit.chargerId }, 'ocpp16: limit for another charger');
     const connection = this.connection;
@@ -220,14 +237,23 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     handle('BootNotification', (call) => this.onBootNotification(connection, call));
     handle('Heartbeat', () => ({ currentTime: isoTime(this.clock.nowMs()) }));
     handle('StatusNotification', (call) => this.session.onStatusNotification(call.params));
-    handle('Authorize', () => ({ idTagInfo: { status: 'Accepted' } }));
-    handle('StartTransaction', (call) => this.session.onStartTransaction(call.params));
+    handle('Authorize', (call) => ({ idTagInfo: this.idTagInfo(call.params, 'Authorize') }));
+    // The transaction is recorded whatever the card's verdict: a refused one is stopped by the charger (DeAuthorized).
+    handle('StartTransaction', (call) => ({ ...this.session.onStartTransaction(call.params), idTagInfo: this.idTagInfo(call.params, 'StartTransaction') }));
     handle('StopTransaction', (call) => this.session.onStopTransaction(call.params));
     handle('MeterValues', (call) => this.session.onMeterValues(call.params));
     handle('DataTransfer', () => ({ status: 'Accepted' }));
     handle('DiagnosticsStatusNotification', () => ACK);
     handle('FirmwareStatusNotification', () => ACK);
+    for (const [method, handler] of this.hooks.inboundHandlers?.(this.id, this.protocol) ?? []) handle(method, handler);
     // Anything else gets ocpp-rpc's NotImplemented CALLERROR.
+  }
+
+  /** Every idTag is accepted unless the hooks (the card list) say otherwise. */
+  private idTagInfo(params: unknown, origin: IdTokenOrigin): object {
+    const idTag = typeof params === 'object' && params !== null ? (params as { idTag?: unknown }).idTag : undefined;
+    if (typeof idTag !== 'string' || this.hooks.authorize === undefined) return { status: 'Accepted' };
+    return tokenInfo(this.hooks.authorize({ chargerId: this.id, idToken: idTag, origin }));
   }
 
   private onBootNotification(connection: OcppConnection, call: InboundCall): object {
@@ -261,6 +287,10 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     // Limits wait for the safe default; metering is set up alongside (the connection sends one CALL at a time).
     this.ready = read.then(() => this.writer.install()).catch((error: unknown) => {
       this.logger.error({ err: error }, 'ocpp16: profile set-up failed');
+    });
+    // Local list sync and the like follow the safe default profile (one CALL at a time on the connection).
+    void this.ready.then(() => {
+      if (connection === this.connection) this.hooks.online?.(this.id);
     });
     const setup = this.quirk?.setup;
     void read

@@ -5,6 +5,7 @@ import { powerForCurrentW } from '../../domain/electrical.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ApplyResult } from '../charger-adapter.ts';
+import { ChargerOfflineError, tokenInfo201, type ChargerHooks, type IdTokenOrigin } from '../charger-hooks.ts';
 import { isoTime } from '../ocpp16/messages.ts';
 import { describeCallFailure, type InboundCall, type OcppConnection } from '../ocpp-rpc-types.ts';
 import type { ProtocolAdapter, ProtocolAdapterContext } from '../protocol-adapter.ts';
@@ -37,6 +38,8 @@ export interface Ocpp201AdapterOptions extends ProtocolAdapterContext {
   bootWaitMs?: number;
   /** Alarms kept for the user. Default 20. */
   maxAlarms?: number;
+  /** Card authorization, job status notifications and the online signal (see charger-hooks.ts). */
+  hooks?: ChargerHooks;
 }
 
 export interface Ocpp201BootInfo {
@@ -62,6 +65,7 @@ export class Ocpp201Adapter implements ProtocolAdapter {
   private readonly chargingProfileId: number;
   private readonly stackLevel: number;
   private readonly bootWaitMs: number;
+  private readonly hooks: ChargerHooks;
 
   private connection: OcppConnection | undefined;
   private readonly session: EvseSession;
@@ -89,6 +93,7 @@ export class Ocpp201Adapter implements ProtocolAdapter {
     this.chargingProfileId = options.chargingProfileId ?? 1001;
     this.stackLevel = options.stackLevel ?? 1;
     this.bootWaitMs = options.bootWaitMs ?? 5000;
+    this.hooks = options.hooks ?? {};
     this.notices = new StationNotices({ clock: this.clock, logger: this.logger, evseId: this.evseId, maxAlarms: options.maxAlarms ?? 20 });
     this.session = new EvseSession({
       id: this.id, evseId: this.evseId, connectorId: this.connectorId, clock: this.clock, logger: this.logger,
@@ -174,6 +179,18 @@ export class Ocpp201Adapter implements ProtocolAdapter {
     this.lastAcceptedKey = undefined;
     this.session.setConnected(false);
     return true;
+  }
+
+  /** True while the charger has a live connection. */
+  get online(): boolean {
+    return this.connection !== undefined;
+  }
+
+  /** Sends any CALL to the charger (installer actions); rejects with ChargerOfflineError without a connection. */
+  async call(method: string, params: object): Promise<unknown> {
+    const connection = this.connection;
+    if (connection === undefined) throw new ChargerOfflineError(this.id);
+    return connection.call(method, params);
   }
 
   applyLimit(limit: ChargeLimit): Promise<ApplyResult> {
@@ -264,9 +281,13 @@ export class Ocpp201Adapter implements ProtocolAdapter {
     handle('BootNotification', (call) => this.onBootNotification(connection, call));
     handle('Heartbeat', () => ({ currentTime: isoTime(this.clock.nowMs()) }));
     handle('StatusNotification', (call) => this.session.onStatusNotification(call.params));
-    // Every idToken is accepted for now; an RFID allow-list comes with the settings store.
-    handle('Authorize', () => ({ idTokenInfo: { status: 'Accepted' } }));
-    handle('TransactionEvent', (call) => this.session.onTransactionEvent(call.params));
+    handle('Authorize', (call) => ({ idTokenInfo: this.idTokenInfo(call.params, 'Authorize') ?? { status: 'Accepted' } }));
+    handle('TransactionEvent', (call) => {
+      const answer = this.session.onTransactionEvent(call.params);
+      // The transaction is recorded whatever the verdict: a station told Invalid/Blocked ends it itself.
+      const info = 'idTokenInfo' in answer ? this.idTokenInfo(call.params, 'TransactionEvent') : undefined;
+      return info !== undefined ? { ...answer, idTokenInfo: info } : answer;
+    });
     handle('MeterValues', (call) => this.session.onMeterValues(call.params));
     handle('NotifyEVChargingNeeds', (call) => this.notices.onNotifyEVChargingNeeds(call.params));
     handle('NotifyChargingLimit', (call) => this.notices.onNotifyChargingLimit(call.params));
@@ -275,7 +296,17 @@ export class Ocpp201Adapter implements ProtocolAdapter {
     handle('SecurityEventNotification', (call) => this.notices.onSecurityEventNotification(call.params));
     handle('NotifyReport', inventoryHandler(this.model, this.clock, this.logger));
     for (const [method, handler] of logOnlyHandlers(this.logger)) handle(method, handler);
+    for (const [method, handler] of this.hooks.inboundHandlers?.(this.id, this.protocol) ?? []) handle(method, handler);
     // Anything else gets ocpp-rpc's NotImplemented CALLERROR.
+  }
+
+  /** The card list's verdict on the call's idToken; undefined without hooks or token (then everything is accepted). */
+  private idTokenInfo(params: unknown, origin: IdTokenOrigin): object | undefined {
+    const token = typeof params === 'object' && params !== null ? (params as { idToken?: unknown }).idToken : undefined;
+    if (typeof token !== 'object' || token === null || this.hooks.authorize === undefined) return undefined;
+    const { idToken, type } = token as { idToken?: unknown; type?: unknown };
+    if (typeof idToken !== 'string') return undefined;
+    return tokenInfo201(this.hooks.authorize({ chargerId: this.id, idToken, origin, ...(typeof type === 'string' ? { type } : {}) }));
   }
 
   private onBootNotification(connection: OcppConnection, call: InboundCall): object {
@@ -308,6 +339,10 @@ export class Ocpp201Adapter implements ProtocolAdapter {
       if (capabilities.smartChargingEnabled === false) this.logger.warn('ocpp201: SmartChargingCtrlr is disabled; limits may be refused');
     });
     this.modelRead = read;
+    // Local list sync and the like queue behind the device-model read (one CALL at a time on the connection).
+    void read.then(() => {
+      if (connection === this.connection) this.hooks.online?.(this.id);
+    });
     void read
       .then(() => configureSampledData(connection, this.logger, this.clock, this.model, this.txUpdatedIntervalS))
       .then(() => {
