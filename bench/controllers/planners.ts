@@ -97,7 +97,7 @@ export function cheapestSlots(s: PlanSession, ctx: PlanContext): Map<number, Hou
  * Sunplug's planner, when there is one: src/policy/planner.ts exporting `planCharging(request) => plan` (the shape
  * below, a structural copy so that the bench type-checks without the file). The bench re-plans every hour of a
  * session with the prices known then, a perfect hourly surplus forecast and the feed-in price, and executes the plan
- * like the control loop would: the planned grid blocks at full power, solar-mode charging in the rest of the hour.
+ * like decide() does: each planned block at its power, solar-mode charging in the rest of the hour.
  */
 export interface SunplugPlanRequest {
   nowMs: number;
@@ -120,6 +120,32 @@ export async function findSunplugPlanner(): Promise<PlanCharging | undefined> {
   return typeof module.planCharging === 'function' ? (module.planCharging as PlanCharging) : undefined;
 }
 
+/**
+ * One hour of a Sunplug plan as decide() runs it: inside a planned block at the block's power (the car takes
+ * min(S, P) of the surplus S), solar-mode charging for the rest of the hour, at most `left` Wh.
+ */
+function planHour(ctx: PlanContext, t: number, avail: number, slots: readonly { startMs: number; endMs: number; powerW: number }[],
+  fromMs: number, toMs: number, left: number): HourEnergy | undefined {
+  const surplusW = Math.max(0, ctx.surplusW[t]!);
+  let energyWh = 0;
+  let sunWh = 0;
+  let blockH = 0;
+  for (const b of slots) {
+    const h = Math.max(0, Math.min(b.endMs, toMs) - Math.max(b.startMs, fromMs)) / HOUR_MS;
+    if (h <= 0) continue;
+    const e = Math.min(left - energyWh, b.powerW * h);
+    if (e <= 0) break;
+    energyWh += e;
+    sunWh += Math.min(surplusW, b.powerW) * (e / b.powerW);
+    blockH += e / b.powerW;
+  }
+  const solarW = surplusW >= ctx.minW ? Math.min(surplusW, ctx.maxW) : 0;
+  const solarWh = Math.max(0, Math.min(left - energyWh, solarW * Math.max(0, avail - blockH)));
+  energyWh += solarWh;
+  sunWh += solarWh;
+  return energyWh > 0 ? { energyWh, sunWh } : undefined;
+}
+
 export function sunplugPlan(planner: PlanCharging, s: PlanSession, ctx: PlanContext & { feedInPerKWh: number },
   hourMs: (t: number) => number): Map<number, HourEnergy> {
   const out = new Map<number, HourEnergy>();
@@ -140,8 +166,7 @@ export function sunplugPlan(planner: PlanCharging, s: PlanSession, ctx: PlanCont
       solarSurplus: ahead.map((h) => ({ ...span(h.t), powerW: Math.max(0, ctx.surplusW[h.t]!) })),
       feedInPrices: ahead.map((h) => ({ ...span(h.t), pricePerKWh: ctx.feedInPerKWh })),
     });
-    const gridH = plan.slots.reduce((h, b) => h + Math.max(0, Math.min(b.endMs, toMs) - Math.max(b.startMs, fromMs)) / HOUR_MS, 0);
-    const hour = blocksAndSun(ctx, t, avail, Math.min(avail, gridH), left);
+    const hour = planHour(ctx, t, avail, plan.slots, fromMs, toMs, left);
     if (hour) { out.set(t, hour); left -= hour.energyWh; }
   });
   return out;

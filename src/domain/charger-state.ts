@@ -1,8 +1,9 @@
 /**
  * Charge modes a homeowner picks per charger: `off`; `solar` (surplus only); `minsolar` (the minimum current always,
- * more when the sun allows); `fast` (as much as the fuse allows).
+ * more when the sun allows); `fast` (as much as the fuse allows); `plan` (reach a target energy or state of charge by a
+ * departure time at the lowest expected cost, from the tariff and the solar forecast).
  */
-export const CHARGE_MODES = ['off', 'solar', 'minsolar', 'fast'] as const;
+export const CHARGE_MODES = ['off', 'solar', 'minsolar', 'fast', 'plan'] as const;
 export type ChargeMode = (typeof CHARGE_MODES)[number];
 
 /**

@@ -20,4 +20,8 @@ export interface SiteSnapshot {
   chargers: readonly ChargerState[];
   /** Known grid import prices from now on (gaps where unknown); absent without a tariff. */
   prices?: readonly PricePeriod[];
+  /** Known feed-in prices from now on: what the sun's energy would earn if exported (plan mode). */
+  feedInPrices?: readonly PricePeriod[];
+  /** Expected solar surplus (PV forecast minus the home's expected load) from now on, W per period (plan mode). */
+  surplusForecast?: readonly { startMs: number; endMs: number; powerW: number }[];
 }

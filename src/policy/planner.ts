@@ -8,15 +8,22 @@ import type { PriceSlot } from '../tariffs/price-slot.ts';
  * The model (docs/tariffs.md, reference/control.md §8.1 restricted to one car):
  * - time from now to departure is cut into segments: at every `resolutionMs` boundary (15 min) and wherever the price
  *   or the solar forecast changes;
- * - in each segment the car can take the forecast surplus (solar-mode charging, only when it reaches the charger's
+ * - in each segment the car can take the forecast surplus (solar-mode charging, when it reaches the charger's
  *   minimum power) at the feed-in price it would otherwise have earned (0 without feed-in prices), and on top of it
  *   grid power up to the charger's maximum at that segment's import price;
+ * - a surplus S below the minimum power Pmin is not lost: charging at the minimum current takes S from the sun and
+ *   Pmin − S from the grid, so the first Pmin of such a segment costs c − (c − f)·S/Pmin per kWh (cheaper than the
+ *   grid alone) and the rest up to the maximum costs c. The cost of a segment stays convex, so the greedy choice below
+ *   is still the optimum;
  * - the cheapest energy is taken first until the need (divided by the charging efficiency) is met. Every piece is
  *   linear, so this greedy choice is the LP optimum (a fractional knapsack); the test checks it against brute force.
  *   Ties go to the later segment (keeps the car's battery at a lower state of charge for less time, like the peer);
  *   within one segment the sun goes before the grid;
- * - the one grid segment used in part starts late and ends with its segment, so every plan ends its charging blocks
- *   on boundaries and the next start moves later, not earlier, as the need shrinks;
+ * - how a segment is run: with sun at or above the minimum power, or with energy of at least the minimum power over the
+ *   whole segment, at one even power across it (the sun is taken whatever the power, and an even current spares
+ *   the car and the charger's writes); otherwise at the minimum power (sun below it) or full power (no sun) for the
+ *   end of the segment only, so every such block ends on a boundary and the next start moves later, not earlier, as
+ *   the need shrinks;
  * - a segment without a known price ranks after every priced one, latest first: with no prices at all that is one
  *   block just before departure (the peer's "late start" fallback); with prices known for today only, today's
  *   cheapest hours are used and re-planning moves them once tomorrow's prices are published;
@@ -78,7 +85,10 @@ export type PlanStatus =
   /** Not enough time even at full power: charge at full power from now. */
   | 'too-late';
 
-/** A block of grid charging at full power. Energies are drawn at the wall, Wh; cost in the site currency. */
+/**
+ * A block of charging with grid energy, at `powerW` (the maximum, the minimum with a partial surplus, or an even power
+ * across a segment with sun). Energies are drawn at the wall, Wh; cost in the site currency.
+ */
 export interface PlannedSlot {
   startMs: number;
   endMs: number;
@@ -93,7 +103,7 @@ export interface PlannedSlot {
 
 export interface ChargingPlan {
   status: PlanStatus;
-  /** Grid charging blocks in time order; contiguous segments are merged. */
+  /** Charging blocks in time order; contiguous segments at the same power are merged. */
   slots: PlannedSlot[];
   /** Start of the first grid block (now when one is running), or null when none is planned. */
   nextStartMs: number | null;
@@ -141,13 +151,16 @@ interface Segment {
   price: number | undefined;
   /** Feed-in price, capped at the import price so that within a segment the sun never ranks after the grid. */
   feedIn: number;
-  /** Surplus the car can use in this segment, W (0 below the minimum power), at most maxPowerW. */
+  /** Surplus the car can use in solar mode in this segment, W (0 below the minimum power), at most maxPowerW. */
   solarW: number;
+  /** Surplus below the minimum power, W (0 when solarW > 0): taken only while charging at the minimum or more. */
+  partialW: number;
 }
 
 interface Piece {
   segment: Segment;
-  kind: 'solar' | 'grid';
+  /** solar: solar-mode charging; min: the minimum power with a partial surplus; grid: the rest up to the maximum. */
+  kind: 'solar' | 'min' | 'grid';
   capacityWh: number;
   /** Per kWh; Infinity for grid energy without a known price (ranked last). */
   unitCost: number;
@@ -179,9 +192,10 @@ function segmentsOf(request: PlanRequest): Segment[] {
     const forecastW = i === 0 && request.currentSurplusW !== undefined ? request.currentSurplusW : valueAt(request.solarSurplus, startMs)?.powerW;
     const surplusW = Math.max(0, forecastW ?? 0);
     const solarW = surplusW >= minPowerW ? Math.min(surplusW, maxPowerW) : 0;
+    const partialW = solarW === 0 && minPowerW > 0 && minPowerW <= maxPowerW ? surplusW : 0;
     const feedIn = valueAt(request.feedInPrices, startMs)?.pricePerKWh ?? 0;
     segments.push({ index: i, startMs, endMs, hours: (endMs - startMs) / HOUR_MS, price,
-      feedIn: price === undefined ? feedIn : Math.min(feedIn, price), solarW });
+      feedIn: price === undefined ? feedIn : Math.min(feedIn, price), solarW, partialW });
   }
   return segments;
 }
@@ -190,8 +204,10 @@ function segmentsOf(request: PlanRequest): Segment[] {
 function comparePieces(a: Piece, b: Piece): number {
   if (a.unitCost !== b.unitCost) return a.unitCost < b.unitCost ? -1 : 1;
   if (a.segment.index !== b.segment.index) return b.segment.index - a.segment.index;
-  return a.kind === b.kind ? 0 : a.kind === 'solar' ? -1 : 1;
+  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
 }
+
+const KIND_ORDER: Record<Piece['kind'], number> = { solar: 0, min: 1, grid: 2 };
 
 export function planCharging(request: PlanRequest): ChargingPlan {
   const efficiency = request.efficiency ?? 0.9;
@@ -210,13 +226,19 @@ export function planCharging(request: PlanRequest): ChargingPlan {
   // Each segment's two pieces, kept by segment index for the pass that builds the blocks.
   const bySegment = segments.map((segment) => {
     const solarWh = segment.solarW * segment.hours;
-    const gridWh = (request.maxPowerW - segment.solarW) * segment.hours;
+    // The minimum power with a partial surplus: its sun share at the feed-in price, the rest at the import price.
+    const minWh = segment.partialW > 0 ? request.minPowerW * segment.hours : 0;
+    const sunShare = segment.partialW > 0 ? segment.partialW / request.minPowerW : 0;
+    const minCost = segment.price === undefined ? Number.POSITIVE_INFINITY : segment.price - (segment.price - segment.feedIn) * sunShare;
+    const gridWh = (request.maxPowerW - segment.solarW) * segment.hours - minWh;
     return {
       solar: solarWh > 0 ? { segment, kind: 'solar' as const, capacityWh: solarWh, unitCost: segment.feedIn } : undefined,
-      grid: gridWh > 0 ? { segment, kind: 'grid' as const, capacityWh: gridWh, unitCost: segment.price ?? Number.POSITIVE_INFINITY } : undefined,
+      min: minWh > 0 ? { segment, kind: 'min' as const, capacityWh: minWh, unitCost: minCost } : undefined,
+      grid: gridWh > 1e-9 ? { segment, kind: 'grid' as const, capacityWh: gridWh, unitCost: segment.price ?? Number.POSITIVE_INFINITY } : undefined,
+      sunShare,
     };
   });
-  const pieces: Piece[] = bySegment.flatMap((p) => [p.solar, p.grid].filter((x): x is Piece => x !== undefined));
+  const pieces: Piece[] = bySegment.flatMap((p) => [p.solar, p.min, p.grid].filter((x): x is Piece => x !== undefined));
   const totalWh = pieces.reduce((sum, p) => sum + p.capacityWh, 0);
   const tooLate = totalWh < wallNeedWh - 1e-9;
 
@@ -234,7 +256,7 @@ export function planCharging(request: PlanRequest): ChargingPlan {
     }
   }
 
-  // Grid blocks: a segment's grid piece used in part charges at full power for the end of the segment.
+  // Charging blocks (segments with grid energy), see the model above for how each is run.
   const blocks: PlannedSlot[] = [];
   let expectedSolarWh = 0;
   let expectedGridWh = 0;
@@ -242,24 +264,38 @@ export function planCharging(request: PlanRequest): ChargingPlan {
   let expectedCost = 0;
   let forgoneFeedIn = 0;
   for (const segment of segments) {
-    const { solar, grid } = bySegment[segment.index]!;
-    const solarWh = solar ? taken.get(solar) ?? 0 : 0;
-    const gridWh = grid ? taken.get(grid) ?? 0 : 0;
-    expectedSolarWh += solarWh;
-    forgoneFeedIn += (solarWh / 1000) * segment.feedIn;
+    const { solar, min, grid, sunShare } = bySegment[segment.index]!;
+    const solarModeWh = solar ? taken.get(solar) ?? 0 : 0;
+    const minWh = min ? taken.get(min) ?? 0 : 0;
+    const gridOnlyWh = grid ? taken.get(grid) ?? 0 : 0;
+    const minSunWh = minWh * sunShare;
+    const sunWh = solarModeWh + minSunWh;
+    const gridWh = gridOnlyWh + minWh - minSunWh;
+    expectedSolarWh += sunWh;
+    forgoneFeedIn += (sunWh / 1000) * segment.feedIn;
     if (gridWh <= 1e-9) continue;
     expectedGridWh += gridWh;
     if (segment.price === undefined) unpricedGridWh += gridWh; else expectedCost += (gridWh / 1000) * segment.price;
     const fullMs = segment.endMs - segment.startMs;
-    // Whole seconds, rounded up so the block never delivers less than planned (and float noise does not show as 1 ms).
-    const runMs = Math.min(fullMs, Math.ceil((gridWh / grid!.capacityWh) * fullMs / 1000 - 1e-6) * 1000);
+    const energyWh = solarModeWh + minWh + gridOnlyWh;
+    const evenW = energyWh / segment.hours;
+    let powerW: number;
+    let runMs: number;
+    if (segment.solarW > 0 || (segment.partialW > 0 && evenW >= request.minPowerW - 1e-9)) {
+      // Sun at the minimum or more, or at least the minimum all along: one even power over the whole segment.
+      powerW = Math.min(request.maxPowerW, Math.max(evenW, request.minPowerW));
+      runMs = fullMs;
+    } else {
+      powerW = segment.partialW > 0 ? request.minPowerW : request.maxPowerW;
+      // Whole seconds, rounded up so the block never delivers less than planned (and float noise does not show as 1 ms).
+      runMs = Math.min(fullMs, Math.ceil((energyWh / powerW) * HOUR_MS / 1000 - 1e-6) * 1000);
+    }
     const block: PlannedSlot = {
-      startMs: segment.endMs - runMs, endMs: segment.endMs, powerW: request.maxPowerW, gridEnergyWh: gridWh,
-      solarEnergyWh: segment.solarW * (runMs / HOUR_MS),
+      startMs: segment.endMs - runMs, endMs: segment.endMs, powerW, gridEnergyWh: gridWh, solarEnergyWh: sunWh,
       cost: segment.price === undefined ? null : (gridWh / 1000) * segment.price,
     };
     const last = blocks[blocks.length - 1];
-    if (last !== undefined && last.endMs === block.startMs) {
+    if (last !== undefined && last.endMs === block.startMs && last.powerW === block.powerW) {
       blocks[blocks.length - 1] = {
         ...last, endMs: block.endMs, gridEnergyWh: last.gridEnergyWh + block.gridEnergyWh,
         solarEnergyWh: last.solarEnergyWh + block.solarEnergyWh,
@@ -287,4 +323,10 @@ export function planCharging(request: PlanRequest): ChargingPlan {
     forgoneFeedIn,
     shortfallWh: Math.max(0, needWh - deliveredWh),
   };
+}
+
+/** The power the plan charges at `atMs`, W, or 0 outside its blocks (the sun is then taken in solar mode). */
+export function plannedPowerAtW(plan: ChargingPlan, atMs: number): number {
+  for (const slot of plan.slots) if (atMs >= slot.startMs && atMs < slot.endMs) return slot.powerW;
+  return 0;
 }

@@ -106,8 +106,18 @@ describe('charging planner', () => {
       assert.equal(plan.expectedSolarWh.toFixed(0), (20_000 / 0.9).toFixed(0));
     });
 
-    it('does not count surplus below the charger\'s minimum power', () => {
+    it('takes surplus below the minimum power by charging at the minimum when that beats the night', () => {
+      // 3 kW of sun below the 4.14 kW minimum at 0.30: a kWh at the minimum costs 0.30 x (1 - 3/4.14) = 0.083 < 0.10.
       const weak = [{ startMs: T0 + 14 * H, endMs: T0 + 18 * H, powerW: 3000 }];
+      const plan = planCharging(request({ ...base, solarSurplus: weak }));
+      assert.equal(plan.expectedSolarWh.toFixed(0), '12000');
+      assert.equal(plan.expectedGridWh.toFixed(0), '18000');
+      const day = plan.slots.filter((s) => s.startMs >= T0 + 14 * H);
+      assert.deepEqual(day.map((s) => [s.startMs, s.endMs, s.powerW]), [[T0 + 14 * H, T0 + 18 * H, 4_140]]);
+    });
+
+    it('does not charge at the minimum on a weak sun when the night is cheaper still', () => {
+      const weak = [{ startMs: T0 + 14 * H, endMs: T0 + 18 * H, powerW: 1000 }];
       const plan = planCharging(request({ ...base, solarSurplus: weak }));
       assert.equal(plan.expectedSolarWh, 0);
       assert.equal(plan.expectedGridWh.toFixed(0), '30000');
