@@ -5,6 +5,7 @@ import { DataFile } from 'lowdb/node';
 import { z } from 'zod';
 import { CHARGE_MODES, type ChargeMode } from '../domain/charger-state.ts';
 import type { Logger } from '../platform/logger.ts';
+import { settingsOverridesSchema, type SettingsOverrides } from './site-settings.ts';
 
 /**
  * Settings a person changes while Sunplug runs (charge modes, approved chargers with their password hashes; tariffs and
@@ -21,9 +22,16 @@ const runtimeSettingsSchema = z.strictObject({
     /** Salted scrypt hash of its OCPP Basic-auth password; the password itself is never stored. */
     passwordHash: z.string().min(1).max(512).optional(),
   })),
+  /** Site, tariff, charger and meter settings on top of the config file (store/site-settings.ts). */
+  overrides: settingsOverridesSchema.optional(),
 });
 
 export type RuntimeSettingsData = z.output<typeof runtimeSettingsSchema>;
+
+/** Checks a settings document (e.g. from a backup); the issues name the path of each problem. */
+export function parseRuntimeSettings(value: unknown): ReturnType<typeof runtimeSettingsSchema.safeParse> {
+  return runtimeSettingsSchema.safeParse(value);
+}
 
 const EMPTY: RuntimeSettingsData = { version: 1, chargers: {} };
 
@@ -71,6 +79,31 @@ export class RuntimeSettings {
     const { passwordHash: _replaced, ...rest } = this.db.data.chargers[chargerId] ?? {};
     this.db.data.chargers[chargerId] = { ...rest, approvedAtMs: record.approvedAtMs, ...(record.passwordHash !== undefined ? { passwordHash: record.passwordHash } : {}) };
     await this.db.write();
+  }
+
+  overrides(): SettingsOverrides {
+    return this.db.data.overrides ?? {};
+  }
+
+  async saveOverrides(overrides: SettingsOverrides): Promise<void> {
+    await this.replace({ ...this.db.data, overrides });
+  }
+
+  /** A copy of the whole document (backup). */
+  snapshot(): RuntimeSettingsData {
+    return structuredClone(this.db.data);
+  }
+
+  /** Replaces the whole document at once (restore); `data` must come from parseRuntimeSettings. */
+  async replace(data: RuntimeSettingsData): Promise<void> {
+    const previous = this.db.data;
+    this.db.data = structuredClone(data);
+    try {
+      await this.db.write();
+    } catch (error) {
+      this.db.data = previous;
+      throw error;
+    }
   }
 
   async setChargerMode(chargerId: string, mode: ChargeMode): Promise<void> {
