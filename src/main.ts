@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { attachDashboardSocket } from './api/dashboard-socket.ts';
+import { setupAuthentication, type AuthenticationMode } from './api/auth/authentication.ts';
 import { createHttpApp } from './api/http-api.ts';
 import type { SiteService } from './api/site-service.ts';
 import { ChargerAdmission } from './chargers/admission/charger-admission.ts';
@@ -12,6 +13,7 @@ import { OcppServer } from './chargers/ocpp-server.ts';
 import { loadQuirks, type QuirkTable } from './chargers/quirks/charger-quirks.ts';
 import { ControlLoop } from './control/control-loop.ts';
 import { LimitWriter } from './control/limit-writer.ts';
+import { pricesFromTariff, SessionAccounting } from './control/session-accounting.ts';
 import { buildSiteState } from './control/site-state.ts';
 import { MeterPoller, type PolledMeter } from './devices/meter-poller.ts';
 import { ModbusLinkPool } from './devices/modbus/modbus-link.ts';
@@ -42,6 +44,8 @@ export interface SunplugOptions {
   pollIntervalMs?: number;
   /** Quiet time between Modbus frames on one link, ms (tests on a fake clock use 0). */
   modbusInterFrameGapMs?: number;
+  /** Login and API tokens for /api and the dashboard socket (docs/api.md). Default 'required'; 'off' logs a warning. */
+  authentication?: AuthenticationMode;
 }
 
 export interface RunningSunplug {
@@ -71,7 +75,13 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     const outlook = tariff.outlook(nowMs, 3_600_000);
     return { currency: outlook.currency, priceNowPerKWh: priceAt(outlook.gridSlots, nowMs), status: outlook.grid.status };
   };
-  const sessions = new SessionStore(db);
+  // Solar share and cost per session (control/session-accounting.ts); unflushed totals show in running sessions.
+  const sessions: SessionStore = new SessionStore(db, { unflushed: (chargerId, transactionId) => accounting.unflushed(chargerId, transactionId) });
+  const accounting = new SessionAccounting({
+    sink: sessions,
+    prices: pricesFromTariff(tariff),
+    onError: (error) => logger.error({ err: error }, 'could not store session accounting'),
+  });
   const history = new HistoryStore(db);
 
   const links = new ModbusLinkPool({
@@ -134,6 +144,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       adapter.onTransaction((event) => {
         try {
           sessions.record(event);
+          if (event.kind === 'ended') accounting.sessionEnded(event.chargerId, event.transactionId);
         } catch (error) {
           logger.error({ err: error, charger: event.chargerId }, 'could not store a session event');
         }
@@ -209,13 +220,18 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     const { site, chargers } = service.state();
     const chargersW = chargers.reduce((sum, c) => sum + c.powerW, 0);
     history.add(tick.atMs, { gridW: site.gridPowerW, pvW: site.pvPowerW, homeW: site.homePowerW, batteryW: site.batteryPowerW, chargersW });
+    accounting.tick({
+      atMs: tick.atMs, pvW: site.pvPowerW, homeW: site.homePowerW,
+      chargers: chargers.map((c) => ({ id: c.id, powerW: c.powerW, transactionId: ocpp.adapterFor(c.id)?.snapshot().transactionId })),
+    });
     for (const listener of stateListeners) listener();
   });
 
   // Each area adds its API router here (settings, installer tools, auth...); see HttpExtensions in api/http-api.ts.
   const httpRoutes: Router[] = [];
-  const http = createServer(createHttpApp(service, logger.child({ part: 'http' }), chargerDirectory, { routes: httpRoutes }));
-  const io = attachDashboardSocket(http, service);
+  const auth = setupAuthentication({ mode: options.authentication ?? 'required', db, clock, logger: logger.child({ part: 'auth' }) });
+  const http = createServer(createHttpApp(service, logger.child({ part: 'http' }), chargerDirectory, { routes: httpRoutes, guard: auth.guard }));
+  const io = attachDashboardSocket(http, service, auth.socket);
   const httpPort = await listen(http, config.http.port, config.http.host);
   const ocppPort = await ocpp.listen(config.ocpp.port, config.ocpp.host);
   poller.start();
@@ -231,6 +247,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       await links.close();
       tariff.stop();
       history.flush();
+      accounting.flush();
       db.close();
       await new Promise<void>((resolve) => {
         io.close(() => resolve());

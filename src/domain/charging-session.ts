@@ -18,7 +18,19 @@ export interface ChargingSession {
   stoppedAtMs: number | null;
   meterStartWh: number | null;
   meterStopWh: number | null;
+  /** From the charger's meter; from Sunplug's own accounting when the charger reports no energy. */
   energyWh: number;
   peakPowerW: number;
   stopReason: string | null;
+  /** Energy from the PV surplus, Wh (the session's energy times its solar share); null before anything was accounted. */
+  solarWh: number | null;
+  /** 0..1: the part of the energy that came from the PV surplus; null before anything was accounted. */
+  solarShare: number | null;
+  /** Grid energy at the import price plus solar energy at the feed-in price, in `currency`; null without prices. */
+  cost: number | null;
+  currency: string | null;
+  /** True when the price was unknown for part of the energy: that part is costed at the session's mean price. */
+  costEstimated: boolean;
+  /** stoppedAtMs - startedAtMs; null while the session runs. */
+  durationMs: number | null;
 }

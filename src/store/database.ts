@@ -32,6 +32,91 @@ const MIGRATIONS: readonly string[] = [
      grid_w REAL, pv_w REAL, home_w REAL, battery_w REAL, chargers_w REAL NOT NULL,
      minutes INTEGER NOT NULL
    );`,
+  // Per-session accounting (control/session-accounting.ts): integrated energy, its solar part, the energy that had a
+  // known price and what it cost, in the tariff's currency.
+  `ALTER TABLE sessions ADD COLUMN accounted_wh REAL NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN solar_wh REAL NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN priced_wh REAL NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN cost REAL NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN currency TEXT;`,
+  // Authentication (api/auth): the admin's scrypt password hash, login sessions and API tokens (SHA-256 hashes only).
+  `CREATE TABLE auth_admin (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     password_hash TEXT NOT NULL,
+     changed_at_ms INTEGER NOT NULL
+   );
+   CREATE TABLE auth_sessions (
+     token_hash TEXT PRIMARY KEY,
+     created_at_ms INTEGER NOT NULL,
+     last_used_at_ms INTEGER NOT NULL,
+     expires_at_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE auth_tokens (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     created_at_ms INTEGER NOT NULL,
+     last_used_at_ms INTEGER
+   );`,
+  // RFID cards and their sync to the chargers' local lists, firmware files, firmware/diagnostics jobs, reservations
+  // (chargers/cards, chargers/firmware, chargers/remote-control). Job tokens are kept as SHA-256 hashes only.
+  `CREATE TABLE cards (
+     id_tag TEXT PRIMARY KEY,
+     name TEXT NOT NULL DEFAULT '',
+     owner TEXT NOT NULL DEFAULT '',
+     status TEXT NOT NULL CHECK (status IN ('accepted', 'blocked')),
+     token_type TEXT,
+     expires_at_ms INTEGER,
+     created_at_ms INTEGER NOT NULL,
+     updated_at_ms INTEGER NOT NULL
+   );
+   CREATE TABLE unknown_cards (
+     id_tag TEXT PRIMARY KEY,
+     token_type TEXT,
+     charger_id TEXT NOT NULL,
+     first_seen_ms INTEGER NOT NULL,
+     last_seen_ms INTEGER NOT NULL,
+     times_seen INTEGER NOT NULL DEFAULT 1
+   );
+   CREATE TABLE local_lists (
+     charger_id TEXT PRIMARY KEY,
+     version INTEGER NOT NULL,
+     entries TEXT NOT NULL,
+     synced_at_ms INTEGER NOT NULL
+   );
+   CREATE TABLE firmware_files (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     uploaded_at_ms INTEGER NOT NULL
+   );
+   CREATE TABLE charger_jobs (
+     id INTEGER PRIMARY KEY,
+     charger_id TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('firmware', 'diagnostics')),
+     token_hash TEXT NOT NULL UNIQUE,
+     firmware_id TEXT,
+     status TEXT NOT NULL,
+     history TEXT NOT NULL DEFAULT '[]',
+     open INTEGER NOT NULL DEFAULT 1,
+     created_at_ms INTEGER NOT NULL,
+     updated_at_ms INTEGER NOT NULL,
+     expires_at_ms INTEGER NOT NULL,
+     upload_name TEXT,
+     upload_size INTEGER,
+     upload_sha256 TEXT
+   );
+   CREATE INDEX charger_jobs_charger ON charger_jobs (charger_id, id DESC);
+   CREATE TABLE reservations (
+     id INTEGER PRIMARY KEY,
+     charger_id TEXT NOT NULL,
+     connector_id INTEGER NOT NULL,
+     id_tag TEXT NOT NULL,
+     expires_at_ms INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     created_at_ms INTEGER NOT NULL
+   );`,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import type { ChargingSession, TransactionEvent } from '../domain/charging-session.ts';
+import type { SessionAccount, SessionAccountSink } from '../control/session-accounting.ts';
 import type { SqliteDatabase } from './database.ts';
 
 interface SessionRow {
@@ -13,6 +14,16 @@ interface SessionRow {
   energy_wh: number;
   peak_power_w: number;
   stop_reason: string | null;
+  accounted_wh: number;
+  solar_wh: number;
+  priced_wh: number;
+  cost: number;
+  currency: string | null;
+}
+
+export interface SessionStoreOptions {
+  /** Accounting totals not yet written (control/session-accounting.ts), added to what the rows hold. */
+  unflushed?: (chargerId: string, transactionId: string) => SessionAccount | undefined;
 }
 
 export interface SessionQuery {
@@ -28,14 +39,18 @@ export interface SessionQuery {
  * a reconnect) or arrive after a Sunplug restart: a start of a known transaction changes nothing, a meter update or
  * stop of an unknown one creates the row, so a session is neither lost nor doubled.
  */
-export class SessionStore {
+export class SessionStore implements SessionAccountSink {
   private readonly insertStart;
+  private readonly addAccount;
   private readonly updateMeter;
   private readonly insertAdopted;
   private readonly finish;
   private readonly byKey;
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(private readonly db: SqliteDatabase, private readonly options: SessionStoreOptions = {}) {
+    this.addAccount = db.prepare(`UPDATE sessions SET accounted_wh = accounted_wh + @accountedWh, solar_wh = solar_wh + @solarWh,
+        priced_wh = priced_wh + @pricedWh, cost = cost + @cost, currency = COALESCE(currency, @currency)
+      WHERE charger_id = @chargerId AND transaction_id = @transactionId`);
     this.insertStart = db.prepare(`INSERT INTO sessions (charger_id, transaction_id, id_tag, started_at_ms, meter_start_wh)
       VALUES (@chargerId, @transactionId, @idTag, @atMs, @meterStartWh) ON CONFLICT (charger_id, transaction_id) DO NOTHING`);
     this.insertAdopted = db.prepare(`INSERT INTO sessions (charger_id, transaction_id, started_at_ms)
@@ -73,9 +88,14 @@ export class SessionStore {
     })();
   }
 
+  /** Adds accounting totals to a stored session; false when the session is not stored. */
+  addToSession(chargerId: string, transactionId: string, amounts: SessionAccount): boolean {
+    return this.addAccount.run({ chargerId, transactionId, ...amounts }).changes > 0;
+  }
+
   get(chargerId: string, transactionId: string): ChargingSession | undefined {
     const row = this.byKey.get(chargerId, transactionId) as SessionRow | undefined;
-    return row ? toSession(row) : undefined;
+    return row ? this.toSession(row) : undefined;
   }
 
   /** Newest first. */
@@ -87,14 +107,33 @@ export class SessionStore {
     if (query.fromMs !== undefined) { where.push('started_at_ms >= @fromMs'); params.fromMs = query.fromMs; }
     if (query.toMs !== undefined) { where.push('started_at_ms < @toMs'); params.toMs = query.toMs; }
     const sql = `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at_ms DESC, id DESC LIMIT @limit`;
-    return (this.db.prepare(sql).all(params) as SessionRow[]).map(toSession);
+    return (this.db.prepare(sql).all(params) as SessionRow[]).map((row) => this.toSession(row));
+  }
+
+  private toSession(row: SessionRow): ChargingSession {
+    const extra = row.stopped_at_ms === null ? this.options.unflushed?.(row.charger_id, row.transaction_id) : undefined;
+    const accountedWh = row.accounted_wh + (extra?.accountedWh ?? 0);
+    const solarWh = row.solar_wh + (extra?.solarWh ?? 0);
+    const pricedWh = row.priced_wh + (extra?.pricedWh ?? 0);
+    const cost = row.cost + (extra?.cost ?? 0);
+    // The charger's meter is the measure of the energy; the accounting gives its mix and its mean price.
+    const energyWh = row.energy_wh > 0 ? row.energy_wh : accountedWh;
+    const solarShare = accountedWh > 0 ? solarWh / accountedWh : null;
+    return {
+      id: row.id, chargerId: row.charger_id, transactionId: row.transaction_id, idTag: row.id_tag,
+      startedAtMs: row.started_at_ms, stoppedAtMs: row.stopped_at_ms, meterStartWh: row.meter_start_wh,
+      meterStopWh: row.meter_stop_wh, energyWh: round(energyWh, 1), peakPowerW: row.peak_power_w, stopReason: row.stop_reason,
+      solarWh: solarShare === null ? null : round(energyWh * solarShare, 1),
+      solarShare: solarShare === null ? null : round(solarShare, 4),
+      cost: pricedWh > 0 ? round(energyWh * (cost / pricedWh), 4) : null,
+      currency: pricedWh > 0 ? (row.currency ?? extra?.currency ?? null) : null,
+      costEstimated: pricedWh > 0 && pricedWh < accountedWh * 0.999,
+      durationMs: row.stopped_at_ms === null ? null : Math.max(0, row.stopped_at_ms - row.started_at_ms),
+    };
   }
 }
 
-function toSession(row: SessionRow): ChargingSession {
-  return {
-    id: row.id, chargerId: row.charger_id, transactionId: row.transaction_id, idTag: row.id_tag,
-    startedAtMs: row.started_at_ms, stoppedAtMs: row.stopped_at_ms, meterStartWh: row.meter_start_wh,
-    meterStopWh: row.meter_stop_wh, energyWh: row.energy_wh, peakPowerW: row.peak_power_w, stopReason: row.stop_reason,
-  };
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
 }
