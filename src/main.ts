@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { attachDashboardSocket } from './api/dashboard-socket.ts';
 import { setupAuthentication, type AuthenticationMode } from './api/auth/authentication.ts';
 import { createHttpApp } from './api/http-api.ts';
+import { sessionsExportRouter } from './api/routes/sessions-export.ts';
+import { tariffRouter } from './api/routes/tariff-routes.ts';
 import type { SiteService } from './api/site-service.ts';
 import { ChargerAdmission } from './chargers/admission/charger-admission.ts';
 import { ChargerDirectory } from './chargers/admission/charger-directory.ts';
@@ -229,6 +231,8 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
 
   // Each area adds its API router here (settings, installer tools, auth...); see HttpExtensions in api/http-api.ts.
   const httpRoutes: Router[] = [];
+  httpRoutes.push(sessionsExportRouter({ sessions: (q) => sessions.list(q), timeZone: () => config.site.timezone, chargerName: (id) => allChargers().find((c) => c.id === id)?.name ?? id, nowMs: () => clock.nowMs() }));
+  httpRoutes.push(tariffRouter({ configured: () => config.tariff !== undefined, outlook: (nowMs, horizonMs) => tariff.outlook(nowMs, horizonMs), nowMs: () => clock.nowMs() }));
   const auth = setupAuthentication({ mode: options.authentication ?? 'required', db, clock, logger: logger.child({ part: 'auth' }) });
   const http = createServer(createHttpApp(service, logger.child({ part: 'http' }), chargerDirectory, { routes: httpRoutes, guard: auth.guard }));
   const io = attachDashboardSocket(http, service, auth.socket);

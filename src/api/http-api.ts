@@ -18,7 +18,8 @@ const instant = z.string().transform((text, ctx) => {
   }
   return ms;
 });
-const sessionsQuery = z.strictObject({
+/** The filters of GET /api/v1/sessions, shared by its CSV export. */
+export const sessionsQuery = z.strictObject({
   chargerId: z.string().max(64).optional(),
   idTag: z.string().max(64).optional(),
   from: instant.optional(),
