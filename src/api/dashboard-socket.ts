@@ -8,12 +8,41 @@ const setModeMessage = z.strictObject({ chargerId: z.string().min(1).max(64), mo
 
 type Ack = (answer: { ok: true } | { ok: false; error: string }) => void;
 
+/** The handshake fields a socket guard looks at. */
+export interface SocketHandshake {
+  headers: { cookie?: string | undefined; authorization?: string | undefined };
+  auth: Record<string, unknown>;
+}
+
+/** Who may open the live channel (api/routes/auth-routes.ts); without one, the socket is open to all. */
+export interface SocketGuard {
+  /** Undefined when the handshake may connect, otherwise the error the client gets (`connect_error`, with `data.code`). */
+  refuse(handshake: SocketHandshake): { code: string; message: string } | undefined;
+  /** Calls the listener when credentials were revoked (logout, password change, token revoked). */
+  onRevoked(listener: () => void): () => void;
+}
+
 /**
  * The dashboard's live channel: every client gets the full state on connect and after each change, and may set a
  * charger's mode. The socket path is relative to the page so that the dashboard works behind a reverse proxy.
  */
-export function attachDashboardSocket(http: HttpServer, service: SiteService): SocketServer {
+export function attachDashboardSocket(http: HttpServer, service: SiteService, guard?: SocketGuard): SocketServer {
   const io = new SocketServer(http, { serveClient: true, cors: { origin: false } });
+  if (guard !== undefined) {
+    io.use((socket, next) => {
+      const refusal = guard.refuse(socket.handshake);
+      if (refusal === undefined) return next();
+      const error = new Error(refusal.message) as Error & { data?: unknown };
+      error.data = { code: refusal.code };
+      next(error);
+    });
+    // A logout or a revoked token also closes the live channels that it opened.
+    guard.onRevoked(() => {
+      for (const socket of io.sockets.sockets.values()) {
+        if (guard.refuse(socket.handshake) !== undefined) socket.disconnect(true);
+      }
+    });
+  }
   io.on('connection', (socket) => {
     socket.emit('state', service.state());
     socket.on('set-mode', async (message: unknown, ack?: Ack) => {

@@ -59,7 +59,7 @@ describe('the chargers API (admission, approval, OCPP log)', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'sunplug-chargers-api-'));
-    sunplug = await startSunplug({ config: configFor(), dataDir, clock, logger: log.logger, demo: false });
+    sunplug = await startSunplug({ config: configFor(), dataDir, clock, logger: log.logger, demo: false, authentication: 'off' });
     base = `http://127.0.0.1:${sunplug.httpPort}`;
   });
 
@@ -135,7 +135,7 @@ describe('the chargers API (admission, approval, OCPP log)', () => {
     const settings = await readFile(join(dataDir, 'settings.json'), 'utf8');
     assert.match(settings, /"passwordHash": "scrypt\$/);
     assert.ok(!settings.includes(visitorPassword));
-    sunplug = await startSunplug({ config: configFor(), dataDir, clock, logger: log.logger, demo: false });
+    sunplug = await startSunplug({ config: configFor(), dataDir, clock, logger: log.logger, demo: false, authentication: 'off' });
     base = `http://127.0.0.1:${sunplug.httpPort}`;
     const entry = (await get<ChargerListing>('/api/v1/chargers')).body.chargers.find((c) => c.id === 'visitor');
     assert.deepEqual([entry?.admission, entry?.passwordSet, entry?.configured], ['approved', true, false]);
@@ -148,7 +148,7 @@ describe('security profile 0 in the config file', () => {
   it('is logged as a warning and flagged in the chargers API', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sunplug-profile0-'));
     const log = capturingLogger();
-    const sunplug = await startSunplug({ config: configFor({ securityProfile: 0 }), dataDir, clock: new FakeClock(), logger: log.logger, demo: false });
+    const sunplug = await startSunplug({ config: configFor({ securityProfile: 0 }), dataDir, clock: new FakeClock(), logger: log.logger, demo: false, authentication: 'off' });
     try {
       assert.ok(log.lines.some((l) => l.level === 40 && String(l.msg).includes('security profile 0')));
       const listing = await (await fetch(`http://127.0.0.1:${sunplug.httpPort}/api/v1/chargers`)).json() as ChargerListing;

@@ -28,7 +28,11 @@ export interface DemoStack {
  * The whole demo stack on a fake clock: simulated inverter, grid meter and wallbox on loopback ports, and Sunplug
  * with its HTTP API on an ephemeral port.
  */
-export async function startDemoStack(options: { dataDir?: string; pvW?: number; configure?: (config: SunplugConfig) => SunplugConfig } = {}): Promise<DemoStack> {
+export async function startDemoStack(options: {
+  dataDir?: string; pvW?: number; configure?: (config: SunplugConfig) => SunplugConfig;
+  /** Login for the API and the socket; off unless a test is about authentication. */
+  authentication?: 'required' | 'off';
+} = {}): Promise<DemoStack> {
   const clock = new FakeClock(DEMO_TEST_START_MS);
   const logger = silentLogger();
   const dataDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'sunplug-e2e-'));
@@ -40,7 +44,7 @@ export async function startDemoStack(options: { dataDir?: string; pvW?: number; 
     ocpp: { ...demo.config.ocpp, port: 0, host: '127.0.0.1' },
   };
   const config = options.configure ? options.configure(base) : base;
-  const sunplug = await startSunplug({ config, dataDir, clock, logger, demo: true, modbusInterFrameGapMs: 0 });
+  const sunplug = await startSunplug({ config, dataDir, clock, logger, demo: true, modbusInterFrameGapMs: 0, authentication: options.authentication ?? 'off' });
   const connecting = demo.connectWallboxes(sunplug.ocppUrl);
   await connecting;
   await eventually(() => sunplug.ocpp.adapterFor('garage')?.snapshot().vehicleConnected, 'the demo car to be plugged in');

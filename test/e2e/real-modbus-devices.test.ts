@@ -44,7 +44,7 @@ describe('a site whose meters are served by pymodbus', () => {
       ocpp: { port: 0, host: '127.0.0.1', securityProfile: 0 },
       http: { port: 0, host: '127.0.0.1' },
     });
-    sunplug = await startSunplug({ config, dataDir, clock, logger: silentLogger(), demo: false, modbusInterFrameGapMs: 0 });
+    sunplug = await startSunplug({ config, dataDir, clock, logger: silentLogger(), demo: false, modbusInterFrameGapMs: 0, authentication: 'off' });
     wallbox = new SimulatedChargePoint({ id: 'garage', url: sunplug.ocppUrl, clock, voltageV: 230 });
     await wallbox.start();
     await wallbox.plugIn();
