@@ -7,7 +7,8 @@ import {
   allocateFuseHeadroom, chargerGridPhases, chargerHeadroomA, chargerPhaseCurrentsA, gridPhaseCurrentsA,
   type FuseConstraint, type FuseDemand,
 } from './fuse-guard.ts';
-import type { ChargerPolicySettings, PolicySettings } from './policy-settings.ts';
+import { stepPlan, type PlanMemory, type PlanView } from './plan-mode.ts';
+import { DEFAULT_PLANNING, type ChargerPolicySettings, type PolicySettings } from './policy-settings.ts';
 import { priceAtOrBelowLimit } from './price-limit.ts';
 import { availableSolarPowerW, IDLE_SOLAR_STATE, stepMinSolar, stepSolar, type SolarChargerState } from './solar-surplus.ts';
 
@@ -18,6 +19,8 @@ export interface ChargerPolicyState {
   solarDetail?: string;
   /** Since when the charger has drawn well above its limit after settling, ms. */
   notFollowingSinceMs?: number;
+  /** Plan mode: the target's delivered-energy baseline and the last plan. */
+  plan?: PlanMemory;
   /** Last limit handed out, A, and the one before it; with the time it changed. */
   limitA?: number;
   previousLimitA?: number;
@@ -41,6 +44,39 @@ export interface Decision {
   limits: ChargeLimit[];
   next: PolicyState;
   reasons: DecisionNote[];
+  /** Plan-mode chargers with a car and a target: how the plan stands. */
+  plans?: Readonly<Record<string, PlanView>>;
+}
+
+interface Want {
+  desiredA: number;
+  reason: Reason;
+  detail: string;
+  solar: ChargerPolicyState;
+}
+
+/**
+ * Plan mode on top of the solar step already in `wants`: inside a planned block the car gets at least the plan's
+ * current (reason plan), and the sun beyond it; outside, solar mode takes what sun there is. No target: solar only.
+ */
+function planWant(cfg: ChargerPolicySettings, live: ChargerState, memory: ChargerPolicyState, wants: Map<string, Want>,
+  plans: Record<string, PlanView>, snapshot: SiteSnapshot, settings: PolicySettings): void {
+  const solar = wants.get(cfg.id)!;
+  if (cfg.plan === undefined) {
+    wants.set(cfg.id, { ...solar, detail: `plan mode without a plan: ${solar.detail}` });
+    return;
+  }
+  const settled = memory.limitA !== undefined && memory.limitChangedAtMs !== undefined &&
+    (live.measuredAtMs ?? Number.NEGATIVE_INFINITY) >= memory.limitChangedAtMs + settings.site.chargerSettleMs;
+  const step = stepPlan({ cfg, target: cfg.plan, live, memory: memory.plan, snapshot, voltageV: settings.site.voltageV,
+    planning: settings.planning ?? DEFAULT_PLANNING, ...(settled ? { settledLimitA: memory.limitA } : {}) });
+  plans[cfg.id] = step.view;
+  const carried = { ...solar.solar, plan: step.memory };
+  if (step.planA !== undefined && step.planA >= solar.desiredA) {
+    wants.set(cfg.id, { desiredA: step.planA, reason: 'plan', detail: step.detail, solar: carried });
+  } else {
+    wants.set(cfg.id, { ...solar, detail: `${step.detail}: ${solar.detail}`, solar: carried });
+  }
 }
 
 /** A charger's measurement is used for solar decisions only once it can reflect the last limit, or after this. */
@@ -81,7 +117,8 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     live.powerW > 0 ? sum + cfg.minCurrentA * cfg.phases * site.voltageV : sum, 0);
   let surplusLeftW = availableSolarPowerW(snapshot, grid.powerW, battery, settings.battery, chargingMinW);
   const byPriority = [...connected].sort((a, b) => b.cfg.priority - a.cfg.priority || a.cfg.id.localeCompare(b.cfg.id));
-  const wants = new Map<string, { desiredA: number; reason: Reason; detail: string; solar: ChargerPolicyState }>();
+  const wants = new Map<string, Want>();
+  const plans: Record<string, PlanView> = {};
   for (const { cfg, live, memory } of byPriority) {
     if (cfg.mode === 'off') {
       wants.set(cfg.id, { desiredA: 0, reason: 'user-off', detail: 'mode off', solar: { solar: IDLE_SOLAR_STATE } });
@@ -107,6 +144,7 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
         wants.set(cfg.id, { desiredA: heldA, reason: memory.solarReason ?? (cfg.mode === 'minsolar' ? 'min-current' : 'solar-waiting'),
           detail: memory.solarDetail ?? 'waiting for the charger to report', solar: memory });
       }
+      if (cfg.mode === 'plan') planWant(cfg, live, memory, wants, plans, snapshot, settings);
       surplusLeftW -= (wants.get(cfg.id)!.desiredA) * cfg.phases * site.voltageV;
     }
   }
@@ -180,7 +218,7 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     reasons.push({ chargerId: cfg.id, reason, detail });
     next[cfg.id] = { ...remember(want.solar, memory, currentA, nowMs), ...(notFollowingSinceMs !== undefined ? { notFollowingSinceMs } : {}) };
   }
-  return { limits, next: { chargers: next }, reasons };
+  return { limits, next: { chargers: next }, reasons, ...(Object.keys(plans).length > 0 ? { plans } : {}) };
 }
 
 /** Fuse cuts smaller than this are skipped while no phase is over the limit, A: they are measurement noise. */
@@ -232,6 +270,7 @@ function remember(solar: ChargerPolicyState, memory: ChargerPolicyState, limitA:
     solar: solar.solar,
     solarReason: solar.solarReason,
     solarDetail: solar.solarDetail,
+    ...(solar.plan !== undefined ? { plan: solar.plan } : memory.plan !== undefined ? { plan: memory.plan } : {}),
     limitA,
     previousLimitA: changed ? memory.limitA : memory.previousLimitA,
     limitChangedAtMs: changed ? nowMs : memory.limitChangedAtMs,

@@ -123,6 +123,8 @@ export interface ChargingPlan {
   forgoneFeedIn: number;
   /** Battery energy that cannot be delivered by departure, Wh. */
   shortfallWh: number;
+  /** When the car is expected to have its energy (the end of the last charging it needs), or null when done/departed. */
+  expectedFinishMs: number | null;
 }
 
 const DEFAULT_RESOLUTION_MS = 900_000;
@@ -216,7 +218,7 @@ export function planCharging(request: PlanRequest): ChargingPlan {
   const needWh = energyNeededWh(request.need);
   const empty = (status: PlanStatus, shortfallWh = 0): ChargingPlan => ({
     status, slots: [], nextStartMs: null, activeNow: false, needWh, expectedSolarWh: 0, expectedGridWh: 0,
-    unpricedGridWh: 0, expectedCost: 0, forgoneFeedIn: 0, shortfallWh,
+    unpricedGridWh: 0, expectedCost: 0, forgoneFeedIn: 0, shortfallWh, expectedFinishMs: null,
   });
   if (needWh <= 0) return empty('done');
   if (request.departureMs <= request.nowMs) return empty('departed', needWh);
@@ -263,6 +265,7 @@ export function planCharging(request: PlanRequest): ChargingPlan {
   let unpricedGridWh = 0;
   let expectedCost = 0;
   let forgoneFeedIn = 0;
+  let finishMs = request.nowMs;
   for (const segment of segments) {
     const { solar, min, grid, sunShare } = bySegment[segment.index]!;
     const solarModeWh = solar ? taken.get(solar) ?? 0 : 0;
@@ -273,6 +276,10 @@ export function planCharging(request: PlanRequest): ChargingPlan {
     const gridWh = gridOnlyWh + minWh - minSunWh;
     expectedSolarWh += sunWh;
     forgoneFeedIn += (sunWh / 1000) * segment.feedIn;
+    if (solarModeWh > 1e-9) {
+      // Solar-mode energy is counted from the segment's start (the sun first, then any grid on top).
+      finishMs = Math.max(finishMs, segment.startMs + Math.min(segment.endMs - segment.startMs, (solarModeWh / segment.solarW) * HOUR_MS));
+    }
     if (gridWh <= 1e-9) continue;
     expectedGridWh += gridWh;
     if (segment.price === undefined) unpricedGridWh += gridWh; else expectedCost += (gridWh / 1000) * segment.price;
@@ -294,6 +301,7 @@ export function planCharging(request: PlanRequest): ChargingPlan {
       startMs: segment.endMs - runMs, endMs: segment.endMs, powerW, gridEnergyWh: gridWh, solarEnergyWh: sunWh,
       cost: segment.price === undefined ? null : (gridWh / 1000) * segment.price,
     };
+    finishMs = Math.max(finishMs, block.endMs);
     const last = blocks[blocks.length - 1];
     if (last !== undefined && last.endMs === block.startMs && last.powerW === block.powerW) {
       blocks[blocks.length - 1] = {
@@ -322,6 +330,7 @@ export function planCharging(request: PlanRequest): ChargingPlan {
     expectedCost,
     forgoneFeedIn,
     shortfallWh: Math.max(0, needWh - deliveredWh),
+    expectedFinishMs: tooLate ? request.departureMs : finishMs,
   };
 }
 

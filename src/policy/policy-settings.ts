@@ -9,6 +9,8 @@ export interface PolicySettings {
   circuits?: readonly CircuitPolicySettings[];
   /** The home battery's share of the sun; absent when there is no battery. */
   battery?: BatteryPolicySettings;
+  /** Plan mode; defaults in DEFAULT_PLANNING. */
+  planning?: PlanningSettings;
 }
 
 /**
@@ -68,7 +70,36 @@ export interface ChargerPolicySettings {
   currentStepA?: number;
   /** Charge at full power whenever the grid price is known and at or below this, site currency per kWh. */
   priceLimitPerKWh?: number;
+  /** The target plan mode works to: the homeowner's, else the car's own (OCPP 2.0.1 NotifyEVChargingNeeds). */
+  plan?: ChargerPlanTarget;
 }
+
+/** Reach `energyWh` more (or `socPercent`) by `departureAtMs`. One of energyWh and socPercent is set. */
+export interface ChargerPlanTarget {
+  departureAtMs: number;
+  /** Energy to add to the car's battery from when the plan was set, Wh. */
+  energyWh?: number;
+  /** Target state of charge, %: needs the battery size (else an assumed one) and the car's state of charge if known. */
+  socPercent?: number;
+  /** The car's state of charge when the plan was set or as the car reports it, %. Unknown: counted as 0 %. */
+  vehicleSocPct?: number;
+  /** The car's usable battery size, Wh, when known. */
+  batteryCapacityWh?: number;
+  source: 'user' | 'vehicle';
+  /** When the plan was set: a new value restarts the count of energy delivered towards it. */
+  setAtMs: number;
+}
+
+export interface PlanningSettings {
+  /** Share of the energy drawn at the wall that reaches the battery, (0, 1]. */
+  efficiency: number;
+  /** How often a plan is made afresh from the energy delivered so far, the prices and the forecast, ms. */
+  replanMs: number;
+  /** Battery size assumed for a state-of-charge target when the car's is unknown, Wh. */
+  assumedBatteryWh: number;
+}
+
+export const DEFAULT_PLANNING: PlanningSettings = { efficiency: 0.9, replanMs: 60_000, assumedBatteryWh: 60_000 };
 
 export interface SolarPolicySettings {
   /** Surplus must allow the minimum current for this long before charging starts, ms. */
