@@ -61,7 +61,8 @@ export async function startCommand(args: string[]): Promise<number> {
   if (httpPort !== undefined) config = { ...config, http: { ...config.http, port: httpPort } };
   if (ocppPort !== undefined) config = { ...config, ocpp: { ...config.ocpp, port: ocppPort } };
 
-  const sunplug = await startSunplug({ config, dataDir, clock, logger, demo });
+  // Every start from the command line, the demo included, requires a login (the first visit sets the password).
+  const sunplug = await startSunplug({ config, dataDir, clock, logger, demo, authentication: 'required' });
   await demoDevices?.connectWallboxes(sunplug.ocppUrl);
   logger.info({ dashboard: `http://localhost:${sunplug.httpPort}/`, ocpp: sunplug.ocppUrl }, 'Sunplug is running');
   exitOnSignals(async () => {
