@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHARGE_MODES } from '../domain/charger-state.ts';
 import { DEVICE_NAMES, DEVICE_ROLES, deviceServesRole } from '../devices/profiles/device-names.ts';
+import { BAUD_RATES, SERIAL_PARITIES } from '../devices/modbus/serial-line.ts';
 import { tariffConfigSchema } from '../tariffs/tariff-config.ts';
 
 /**
@@ -11,12 +12,37 @@ import { tariffConfigSchema } from '../tariffs/tariff-config.ts';
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'an id of letters, digits, _ . : - (at most 64)');
 
 // Port, unit and timeout default to the device profile's (devices/profiles/*.yaml), so they are resolved when the
-// meter is built, not here.
-const modbusTcp = z.strictObject({
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535).optional().describe("Default: the device profile's port (502 for sunspec)"),
+// meter is built, not here. A meter is reached in one of three ways: `host` (Modbus TCP, also through a Modbus TCP
+// gateway that translates to RS-485), `serial` (Modbus RTU on a local serial port) or `rtuOverTcp` (RTU frames
+// passed unchanged through a transparent TCP gateway). Every meter on one serial port or gateway shares its queue.
+const tcpPort = z.number().int().min(1).max(65535);
+const serialLine = z.strictObject({
+  path: z.string().min(1).describe('Serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...'),
+  baudRate: z.number().int().refine((rate) => (BAUD_RATES as readonly number[]).includes(rate), `one of ${BAUD_RATES.join(', ')}`)
+    .describe(`Bus speed: ${BAUD_RATES.join(', ')} (most meters 9600; the Eastron SDM120 leaves the factory at 2400)`),
+  parity: z.enum(SERIAL_PARITIES).default('none'),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+});
+const modbusLink = z.strictObject({
+  host: z.string().min(1).optional().describe('Modbus TCP: the device\'s (or Modbus TCP gateway\'s) IP address or name'),
+  port: tcpPort.optional().describe("With host. Default: the device profile's port (502 for sunspec)"),
+  serial: serialLine.optional().describe('Modbus RTU on a local serial port (RS-485 adapter)'),
+  rtuOverTcp: z.strictObject({
+    host: z.string().min(1),
+    port: tcpPort.default(502),
+  }).optional().describe('Modbus RTU frames through a transparent RS-485-to-TCP gateway (not a Modbus TCP gateway)'),
   unit: z.number().int().min(0).max(255).optional().describe("Default: the device profile's unit for this role (1 for sunspec)"),
   timeoutMs: z.number().int().min(100).max(30000).optional().describe("Default: the device profile's timeout, else 1000"),
+}).superRefine((link, ctx) => {
+  const given = (['host', 'serial', 'rtuOverTcp'] as const).filter((key) => link[key] !== undefined);
+  if (given.length !== 1) {
+    ctx.addIssue({ code: 'custom', path: given.length === 0 ? [] : [given[1]!],
+      message: 'give exactly one of host (Modbus TCP), serial (Modbus RTU on a serial port) or rtuOverTcp (RTU through a TCP gateway)' });
+  }
+  if (link.port !== undefined && link.host === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['port'], message: 'port goes with host; for rtuOverTcp put it inside rtuOverTcp' });
+  }
 });
 
 export const meterConfigSchema = z.strictObject({
@@ -24,7 +50,7 @@ export const meterConfigSchema = z.strictObject({
   role: z.enum(['grid', 'pv', 'battery']),
   device: z.enum(DEVICE_NAMES)
     .describe('Device profile (devices/profiles, docs/devices.md); "sunspec" discovers the SunSpec model chain of any device'),
-  modbus: modbusTcp,
+  modbus: modbusLink,
   powerSign: z.union([z.literal(1), z.literal(-1)]).optional()
     .describe('-1 flips power and currents on top of the profile, e.g. for a current clamp mounted the other way round'),
   maxRegistersPerRead: z.number().int().min(4).max(125).optional()

@@ -1,7 +1,10 @@
 /**
- * One Modbus TCP connection per endpoint (host:port), shared by every unit id behind it (a Fronius Datamanager
- * answers for the inverter on unit 1 and the meter on unit 240 over the same socket). Requests go through one
- * serial queue: many devices cope badly with pipelined requests, and RS-485 gateways cannot do them at all.
+ * One Modbus connection per physical link, shared by every unit id behind it: a Modbus TCP endpoint (a Fronius
+ * Datamanager answers for the inverter on unit 1 and the meter on unit 240 over the same socket), a serial port with
+ * an RS-485 bus (Modbus RTU), or a transparent TCP gateway that passes RTU frames to a bus (RTU over TCP). Requests
+ * go through one queue per link: many devices cope badly with pipelined requests, an RS-485 bus carries one frame
+ * at a time, and modbus-serial's RTU ports keep a single pending request, so parallel ones would overwrite each
+ * other.
  *
  * Failure handling, because modbus-serial does none of it (shared/reference/modbus.md §3):
  * - every request races a timeout on the injected Clock (so tests drive it, and timers stay in platform/);
@@ -11,18 +14,42 @@
  * - a timeout or a closed connection drops the socket; the next request reconnects. Connect failures and lost
  *   connections back off exponentially (times from the injected Clock); while backing off, requests fail fast
  *   instead of queueing, so a dead device never stalls the poll loop;
- * - a Modbus exception is an answer: the connection stays and the backoff resets.
+ * - a Modbus exception is an answer: the connection stays and the backoff resets;
+ * - a unit that keeps timing out is parked: its requests fail fast for a while (doubling up to a cap), so one dead
+ *   meter on a shared RS-485 bus does not cost every other device a timeout per poll. Any answer unparks it;
+ * - on RTU links a timeout leaves the port open (the bus is fine; one unit is silent), and the gap between frames is
+ *   at least 3.5 character times at the link's baud rate, the RTU end-of-frame marker;
+ * - `connectDelayMs` holds the queue after each connect, for devices that need a moment before they answer (the
+ *   Huawei SDongle).
  */
 import Modbus from 'modbus-serial';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { lineName, rtuFrameGapMs, type SerialLineSettings } from './serial-line.ts';
+
+export { BAUD_RATES, SERIAL_PARITIES, rtuFrameGapMs, type SerialLineSettings, type SerialParity } from './serial-line.ts';
 
 type Client = InstanceType<typeof Modbus.default>;
 
 /** The largest read the protocol allows (a PDU holds 125 registers). */
 export const MAX_READ_REGISTERS = 125;
 
-export type ModbusFailureKind = 'exception' | 'timeout' | 'closed' | 'connect' | 'backoff' | 'protocol' | 'aborted' | 'link-closed';
+export type ModbusFailureKind = 'exception' | 'timeout' | 'closed' | 'connect' | 'backoff' | 'parked' | 'protocol' | 'aborted' | 'link-closed';
+
+/** How a link reaches its devices. */
+export type ModbusTransport =
+  | { kind: 'tcp'; host: string; port: number }
+  | ({ kind: 'rtu' } & SerialLineSettings)
+  | { kind: 'rtu-over-tcp'; host: string; port: number };
+
+/** The name of a link in messages and the pool's key: "host:port", "/dev/ttyUSB0" or "rtu-over-tcp host:port". */
+export function transportName(transport: ModbusTransport): string {
+  switch (transport.kind) {
+    case 'tcp': return `${transport.host}:${transport.port}`;
+    case 'rtu': return transport.path;
+    case 'rtu-over-tcp': return `rtu-over-tcp ${transport.host}:${transport.port}`;
+  }
+}
 
 const EXCEPTION_NAMES: Record<number, string> = {
   1: 'illegal function', 2: 'illegal data address', 3: 'illegal data value', 4: 'server device failure',
@@ -46,9 +73,7 @@ export class ModbusError extends Error {
   }
 }
 
-export interface ModbusLinkOptions {
-  host: string;
-  port: number;
+export interface ModbusLinkSettings {
   /**
    * Times the request timeout, the inter-frame gap and the backoff. These are about real devices, so give it real
    * time even when the rest of the demo runs on a scaled clock.
@@ -61,6 +86,22 @@ export interface ModbusLinkOptions {
   interFrameGapMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** Quiet time after a connect before the first request (Huawei SDongle: about 1-2 s). */
+  connectDelayMs?: number;
+  /** Consecutive timeouts of one unit after which it is parked. */
+  parkAfterTimeouts?: number;
+  /** First parking time; it doubles with each further timeout up to `parkMaxMs`. */
+  parkInitialMs?: number;
+  parkMaxMs?: number;
+}
+
+/** A link is given a transport, or host and port for Modbus TCP. */
+export type ModbusLinkOptions = ModbusLinkSettings & ({ host: string; port: number } | { transport: ModbusTransport });
+
+interface UnitTrouble {
+  timeouts: number;
+  parkedUntilMs: number;
+  parkMs: number;
 }
 
 interface Connection {
@@ -72,6 +113,7 @@ interface Connection {
 
 export class ModbusLink {
   readonly endpoint: string;
+  readonly transport: ModbusTransport;
   private readonly timeoutMs: number;
   private readonly gapMs: number;
   private readonly backoffInitialMs: number;
@@ -85,17 +127,26 @@ export class ModbusLink {
   private closed = false;
   /** A request is on the wire: a close now is a failure, not an idle timeout of the peer. */
   private busy = false;
+  private readonly troubles = new Map<number, UnitTrouble>();
 
   constructor(private readonly options: ModbusLinkOptions) {
-    this.endpoint = `${options.host}:${options.port}`;
+    this.transport = 'transport' in options ? options.transport : { kind: 'tcp', host: options.host, port: options.port };
+    this.endpoint = transportName(this.transport);
     this.timeoutMs = options.timeoutMs ?? 1000;
-    this.gapMs = options.interFrameGapMs ?? 5;
+    const gap = options.interFrameGapMs ?? 5;
+    this.gapMs = this.transport.kind === 'rtu' ? Math.max(gap, rtuFrameGapMs(this.transport)) : gap;
     this.backoffInitialMs = options.backoffInitialMs ?? 500;
     this.backoffMaxMs = options.backoffMaxMs ?? 30_000;
   }
 
   get isConnected(): boolean {
     return this.connection?.client.isOpen === true;
+  }
+
+  /** Units parked after repeated timeouts, with when they may be tried again (clock ms). */
+  parkedUnits(): { unit: number; untilMs: number }[] {
+    const now = this.options.clock.nowMs();
+    return [...this.troubles].filter(([, t]) => t.parkedUntilMs > now).map(([unit, t]) => ({ unit, untilMs: t.parkedUntilMs }));
   }
 
   /** FC3. Resolves with `count` 16-bit words. */
@@ -129,8 +180,13 @@ export class ModbusLink {
   private async perform(unit: number, address: number, count: number, table: 'holding' | 'input', signal?: AbortSignal): Promise<number[]> {
     if (this.closed) throw this.error(unit, 'link-closed', 'link closed');
     if (signal?.aborted) throw this.error(unit, 'aborted', 'request aborted');
+    const trouble = this.troubles.get(unit);
+    const parkedForMs = (trouble?.parkedUntilMs ?? 0) - this.options.clock.nowMs();
+    if (trouble !== undefined && parkedForMs > 0) {
+      throw this.error(unit, 'parked', `not answering (${trouble.timeouts} timeouts in a row), parked for another ${Math.ceil(parkedForMs)} ms`);
+    }
     const waitMs = this.lastFrameAtMs + this.gapMs - this.options.clock.nowMs();
-    if (waitMs > 0) await this.options.clock.sleep(waitMs);
+    if (waitMs > 0) await this.options.clock.sleep(Math.ceil(waitMs));
     const connection = await this.connect(unit);
     let data: number[];
     const timer = new AbortController();
@@ -143,12 +199,13 @@ export class ModbusLink {
       const pending = table === 'holding' ? connection.client.readHoldingRegisters(address, count)
         : connection.client.readInputRegisters(address, count);
       data = (await Promise.race([pending, connection.closed, timedOut])).data;
-      this.answered();
+      this.answered(unit);
     } catch (cause) {
       throw this.classify(unit, cause, connection);
     } finally {
       this.busy = false;
       timer.abort();
+      this.lastFrameAtMs = this.options.clock.nowMs();
     }
     if (data.length !== count) {
       const error = this.error(unit, 'protocol', `asked for ${count} registers, got ${data.length}`);
@@ -160,13 +217,17 @@ export class ModbusLink {
 
   private classify(unit: number, cause: unknown, connection: Connection): ModbusError {
     if (cause instanceof ModbusError) {
-      // A device that stopped answering often has a wedged session; a fresh socket is the usual cure.
-      if (cause.kind === 'timeout' && this.connection === connection) this.drop(cause, false);
+      if (cause.kind === 'timeout') {
+        this.timedOut(unit);
+        // A TCP device that stopped answering often has a wedged session; a fresh socket is the usual cure. On an
+        // RS-485 bus a silent unit says nothing about the port, which the other units still use.
+        if (this.transport.kind === 'tcp' && this.connection === connection) this.drop(cause, false);
+      }
       return cause;
     }
     const error = cause as { modbusCode?: unknown; message?: unknown };
     if (typeof error.modbusCode === 'number') {
-      this.answered();
+      this.answered(unit);
       const name = EXCEPTION_NAMES[error.modbusCode] ?? 'unknown exception';
       return this.error(unit, 'exception', `Modbus exception ${error.modbusCode} (${name})`, error.modbusCode, cause);
     }
@@ -187,8 +248,7 @@ export class ModbusLink {
     const client = new Modbus.default();
     client.on('error', (error: unknown) => this.options.logger.debug({ endpoint: this.endpoint, err: error }, 'modbus socket error'));
     try {
-      // `timeout` here is the socket's connect/idle timeout: an unreachable host fails instead of hanging.
-      await client.connectTCP(this.options.host, { port: this.options.port, timeout: this.timeoutMs });
+      await this.open(client);
     } catch (cause) {
       client.destroy(() => undefined);
       const message = cause instanceof Error ? cause.message : String(cause);
@@ -208,7 +268,26 @@ export class ModbusLink {
     });
     this.connection = connection;
     this.options.logger.info({ endpoint: this.endpoint }, 'modbus connected');
+    const delayMs = this.options.connectDelayMs ?? 0;
+    if (delayMs > 0) await this.options.clock.sleep(delayMs);
     return connection;
+  }
+
+  private async open(client: Client): Promise<void> {
+    const transport = this.transport;
+    switch (transport.kind) {
+      case 'tcp':
+        // `timeout` here is the socket's connect/idle timeout: an unreachable host fails instead of hanging.
+        return client.connectTCP(transport.host, { port: transport.port, timeout: this.timeoutMs });
+      case 'rtu-over-tcp':
+        // modbus-serial's "Telnet" port is the one that sends raw RTU frames (with CRC) over TCP, as transparent
+        // gateways expect; its "TcpRTUBuffered" port speaks Modbus TCP framing instead, despite its name.
+        return client.connectTelnet(transport.host, { port: transport.port, timeout: this.timeoutMs });
+      case 'rtu': {
+        const { path, baudRate, parity, dataBits, stopBits } = transport;
+        return client.connectRTUBuffered(path, { baudRate, parity, dataBits, stopBits });
+      }
+    }
   }
 
   /** Forgets the socket; fails the request in flight with `error`; `backOff` delays the next connect. */
@@ -230,11 +309,22 @@ export class ModbusLink {
     this.options.logger.debug({ endpoint: this.endpoint, delayMs, reason }, 'modbus link backing off');
   }
 
-  /** The device answered (data or an exception): the link is healthy. */
-  private answered(): void {
+  /** The device answered (data or an exception): the link and the unit are healthy. */
+  private answered(unit: number): void {
     this.failures = 0;
     this.nextConnectAtMs = Number.NEGATIVE_INFINITY;
-    this.lastFrameAtMs = this.options.clock.nowMs();
+    if (this.troubles.delete(unit)) this.options.logger.info({ endpoint: this.endpoint, unit }, 'modbus unit answers again');
+  }
+
+  private timedOut(unit: number): void {
+    const initialMs = this.options.parkInitialMs ?? 5000;
+    const trouble = this.troubles.get(unit) ?? { timeouts: 0, parkedUntilMs: 0, parkMs: initialMs };
+    trouble.timeouts++;
+    this.troubles.set(unit, trouble);
+    if (trouble.timeouts < (this.options.parkAfterTimeouts ?? 3)) return;
+    trouble.parkedUntilMs = this.options.clock.nowMs() + trouble.parkMs;
+    this.options.logger.warn({ endpoint: this.endpoint, unit, timeouts: trouble.timeouts, parkMs: trouble.parkMs }, 'modbus unit parked after repeated timeouts');
+    trouble.parkMs = Math.min(this.options.parkMaxMs ?? 60_000, trouble.parkMs * 2);
   }
 
   private error(unit: number, kind: ModbusFailureKind, detail: string, code?: number, cause?: unknown): ModbusError {
@@ -242,21 +332,35 @@ export class ModbusLink {
   }
 }
 
-export type ModbusLinkDefaults = Omit<ModbusLinkOptions, 'host' | 'port'>;
+export type ModbusLinkDefaults = ModbusLinkSettings;
 
-/** Hands out one link per endpoint, so every device behind one gateway shares its queue. */
+/**
+ * Hands out one link per physical link (TCP endpoint, serial port, RTU gateway), so every device behind it shares
+ * its queue.
+ */
 export class ModbusLinkPool {
   private readonly links = new Map<string, ModbusLink>();
 
   constructor(private readonly defaults: ModbusLinkDefaults) {}
 
-  /** The link for host:port; `overrides` (e.g. a longer timeout for a slow dongle) apply when the link is created. */
+  /** The Modbus TCP link for host:port; `overrides` (e.g. a longer timeout for a slow dongle) apply when it is created. */
   get(host: string, port: number, overrides: Partial<ModbusLinkDefaults> = {}): ModbusLink {
-    const key = `${host}:${port}`;
+    return this.forTransport({ kind: 'tcp', host, port }, overrides);
+  }
+
+  /**
+   * The link for a transport. Two devices on one serial port must agree on its line settings (an RS-485 bus runs
+   * at one speed), and a host:port is either Modbus TCP or an RTU gateway, not both: a conflict is an Error.
+   */
+  forTransport(transport: ModbusTransport, overrides: Partial<ModbusLinkDefaults> = {}): ModbusLink {
+    const key = transport.kind === 'rtu' ? `serial ${transport.path}` : `${transport.host}:${transport.port}`;
     let link = this.links.get(key);
     if (link === undefined) {
-      link = new ModbusLink({ ...this.defaults, ...overrides, host, port });
+      link = new ModbusLink({ ...this.defaults, ...overrides, transport });
       this.links.set(key, link);
+    } else if (JSON.stringify(link.transport) !== JSON.stringify(transport)) {
+      throw new Error(`${transportName(transport)} is already in use as ${describeTransport(link.transport)}; `
+        + `every device on it must use ${describeTransport(link.transport)}`);
     }
     return link;
   }
@@ -265,6 +369,15 @@ export class ModbusLinkPool {
     const links = [...this.links.values()];
     this.links.clear();
     await Promise.all(links.map((link) => link.close()));
+  }
+}
+
+/** "Modbus TCP", "RTU over TCP", "RTU 9600 8N1 on /dev/ttyUSB0". */
+export function describeTransport(transport: ModbusTransport): string {
+  switch (transport.kind) {
+    case 'tcp': return 'Modbus TCP';
+    case 'rtu-over-tcp': return 'RTU over TCP';
+    case 'rtu': return `RTU ${lineName(transport)} on ${transport.path}`;
   }
 }
 

@@ -302,11 +302,32 @@ describe('ProfileMeter against the simulator, with hand-written register maps', 
     it('takes port and unit from the profile when the config leaves them out', () => {
       const kostal = catalog.get('kostal-plenticore');
       assert.deepEqual(resolveModbusTarget({ id: 'g', role: 'grid', device: 'kostal-plenticore', modbus: { host: 'inverter' } }, kostal),
-        { host: 'inverter', port: 1502, unit: 71, link: { timeoutMs: 1000 } });
+        { transport: { kind: 'tcp', host: 'inverter', port: 1502 }, unit: 71, link: { timeoutMs: 1000 } });
       assert.deepEqual(resolveModbusTarget({ id: 'g', role: 'grid', device: 'fronius-gen24', modbus: { host: 'gen24' } }, catalog.get('fronius-gen24')),
-        { host: 'gen24', port: 502, unit: 200, link: { timeoutMs: 1000 } });
+        { transport: { kind: 'tcp', host: 'gen24', port: 502 }, unit: 200, link: { timeoutMs: 1000 } });
+      // The SDongle needs its pause after each connect.
       assert.deepEqual(resolveModbusTarget({ id: 'g', role: 'pv', device: 'huawei-sun2000', modbus: { host: 'dongle', unit: 2, timeoutMs: 8000 } }, catalog.get('huawei-sun2000')),
-        { host: 'dongle', port: 502, unit: 2, link: { timeoutMs: 8000 } });
+        { transport: { kind: 'tcp', host: 'dongle', port: 502 }, unit: 2, link: { timeoutMs: 8000, connectDelayMs: 1000 } });
+    });
+
+    it('resolves serial and RTU-over-TCP links, with the usual line defaults', () => {
+      const sdm = catalog.get('eastron-sdm630');
+      assert.deepEqual(resolveModbusTarget({ id: 'g', role: 'grid', device: 'eastron-sdm630', modbus: { serial: { path: '/dev/ttyUSB0', baudRate: 9600 }, unit: 2 } }, sdm),
+        { transport: { kind: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 }, unit: 2, link: { timeoutMs: 1000 } });
+      assert.deepEqual(resolveModbusTarget({ id: 'g', role: 'grid', device: 'eastron-sdm630', modbus: { rtuOverTcp: { host: 'gw' } } }, sdm),
+        { transport: { kind: 'rtu-over-tcp', host: 'gw', port: 502 }, unit: 1, link: { timeoutMs: 1000 } });
+      assert.throws(() => resolveModbusTarget({ id: 'g', role: 'grid', device: 'shelly-pro-3em', modbus: { serial: { path: '/dev/ttyUSB0', baudRate: 9600 } } }, catalog.get('shelly-pro-3em')),
+        { message: 'meter g: device shelly-pro-3em has no RS-485 (Modbus RTU) interface, so RTU 9600 8N1 on /dev/ttyUSB0 cannot reach it; use host (Modbus TCP)' });
+    });
+
+    it('gives meters on one serial port one link, and refuses two line settings for one port', () => {
+      const sdm = (id: string, unit: number, baudRate: number) => createConfiguredMeter(
+        { id, role: 'grid', device: 'eastron-sdm630', modbus: { serial: { path: '/dev/ttyRS485', baudRate }, unit } }, deps());
+      sdm('a', 1, 9600);
+      sdm('b', 2, 9600);
+      const link = pool.forTransport({ kind: 'rtu', path: '/dev/ttyRS485', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
+      assert.equal(link.endpoint, '/dev/ttyRS485');
+      assert.throws(() => sdm('c', 3, 19200), { message: '/dev/ttyRS485 is already in use as RTU 9600 8N1 on /dev/ttyRS485; every device on it must use RTU 9600 8N1 on /dev/ttyRS485' });
     });
 
     it('builds a profile meter for register roles, with the config\'s extra sign', async () => {

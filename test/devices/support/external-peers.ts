@@ -35,12 +35,26 @@ export function requireMbpoll(): void {
   if (!existsSync(MBPOLL)) throw new Error(`${MBPOLL} not found: install the Debian package mbpoll (apt-get install mbpoll)`);
 }
 
-export async function startPymodbusServer(map: RegisterMap): Promise<PymodbusServer> {
+/** Whether pymodbus is importable by Debian's interpreter (for tests that skip without it). */
+export async function hasPymodbus(): Promise<boolean> {
+  return existsSync(DEBIAN_PYTHON) && await new Promise<boolean>((resolve) =>
+    execFile(DEBIAN_PYTHON, ['-c', 'import pymodbus, serial_asyncio'], (error) => resolve(error === null)));
+}
+
+/**
+ * `transport`: Modbus TCP (default), RTU frames over TCP (a transparent gateway), or Modbus RTU on a serial device
+ * at `baudRate` 8N1 (then `port` is 0).
+ */
+export type PymodbusTransport = { kind: 'tcp' } | { kind: 'rtu-over-tcp' } | { kind: 'rtu'; path: string; baudRate: number };
+
+export async function startPymodbusServer(map: RegisterMap, transport: PymodbusTransport = { kind: 'tcp' }): Promise<PymodbusServer> {
   await requirePymodbus();
   const dir = await mkdtemp(join(tmpdir(), 'sunplug-pymodbus-'));
   const mapPath = join(dir, 'map.json');
   await writeFile(mapPath, JSON.stringify({ units: map }));
-  const child = spawn(DEBIAN_PYTHON, [SERVER_SCRIPT, '0', mapPath], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const extra = transport.kind === 'rtu-over-tcp' ? ['--rtu-framer']
+    : transport.kind === 'rtu' ? ['--serial', transport.path, '--baud', String(transport.baudRate)] : [];
+  const child = spawn(DEBIAN_PYTHON, [SERVER_SCRIPT, '0', mapPath, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = lineReader(child);
