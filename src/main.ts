@@ -29,6 +29,9 @@ import { chargerConfigSchema, type ChargerConfig, type SunplugConfig } from './s
 import { openDatabase } from './store/database.ts';
 import { HistoryStore } from './store/history-store.ts';
 import { RuntimeSettings } from './store/runtime-settings.ts';
+import { planRouter } from './api/routes/plan-routes.ts';
+import { PlanInputs } from './control/plan-inputs.ts';
+import { effectivePlanTarget, type VehicleNeeds } from './policy/plan-mode.ts';
 import { SessionStore } from './store/session-store.ts';
 import { priceAt } from './tariffs/price-slot.ts';
 import { createSiteTariff } from './tariffs/site-tariff.ts';
@@ -157,6 +160,17 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   });
 
   const modeOf = (id: string, fallback: ChargeMode): ChargeMode => settings.chargerMode(id) ?? fallback;
+  // Plan mode works to the homeowner's plan, else to the car's own needs (OCPP 2.0.1 NotifyEVChargingNeeds).
+  const planTargetOf = (id: string): { plan?: NonNullable<ReturnType<typeof effectivePlanTarget>> } => {
+    const target = effectivePlanTarget(settings.chargerPlan(id), (ocpp.adapterFor(id) as { chargingNeeds?: VehicleNeeds } | undefined)?.chargingNeeds);
+    return target !== undefined ? { plan: target } : {};
+  };
+  const planInputs = new PlanInputs({
+    outlook: (nowMs, horizonMs) => tariff.outlook(nowMs, horizonMs), timeZone: config.site.timezone,
+    history: (fromMs, toMs) => history.range(fromMs, toMs, 'hour'),
+    ...(config.solarForecast ? { location: config.solarForecast, lookbackDays: config.solarForecast.lookbackDays } : {}),
+    ...(config.solarForecast?.peakW !== undefined ? { peakW: config.solarForecast.peakW } : {}),
+  });
   const policySettings = (): PolicySettings => ({
     site: {
       voltageV: config.site.voltageV, phases: config.site.phases, mainFuseA: config.site.mainFuseA,
@@ -167,6 +181,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       id: c.id, mode: modeOf(c.id, c.mode), minCurrentA: c.minCurrentA, maxCurrentA: c.maxCurrentA, phases: c.phases, priority: c.priority,
       phaseRotation: c.phaseRotation, currentStepA: c.currentStepA,
       ...(c.priceLimitPerKWh !== undefined ? { priceLimitPerKWh: c.priceLimitPerKWh } : {}),
+      ...planTargetOf(c.id),
     })),
     circuits: config.circuits.map((circuit) => ({
       id: circuit.id, maxCurrentA: circuit.maxCurrentA, chargerIds: config.chargers.filter((c) => c.circuit === circuit.id).map((c) => c.id),
@@ -183,6 +198,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     latestReading: (role) => poller.latestByRole(role),
     chargers: () => allChargers().flatMap((c) => ocpp.adapterFor(c.id) ?? []),
     writer,
+    planInputs: (nowMs) => planInputs.at(nowMs),
     ...(config.tariff ? { prices: (nowMs: number) => tariff.outlook(nowMs, 3_600_000).gridSlots } : {}),
   });
   poller.onReading((_id, role, reading) => {
@@ -196,7 +212,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       site: { ...config.site, gridMaxAgeMs },
       chargers: allChargers().map((c) => ({
         id: c.id, name: c.name, mode: modeOf(c.id, c.mode), phases: c.phases, maxCurrentA: c.maxCurrentA,
-        state: ocpp.adapterFor(c.id)?.snapshot(), writtenA: writer.lastWrittenA(c.id),
+        state: ocpp.adapterFor(c.id)?.snapshot(), writtenA: writer.lastWrittenA(c.id), ...planTargetOf(c.id),
       })),
       readings: { grid: poller.latestByRole('grid'), pv: poller.latestByRole('pv'), battery: poller.latestByRole('battery') },
       meters: poller.healthReport(),
@@ -231,6 +247,14 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
 
   // Each area adds its API router here (settings, installer tools, auth...); see HttpExtensions in api/http-api.ts.
   const httpRoutes: Router[] = [];
+  httpRoutes.push(planRouter({
+    nowMs: () => clock.nowMs(), hasCharger: (id) => allChargers().some((c) => c.id === id), plan: (id) => settings.chargerPlan(id),
+    async setPlan(chargerId, plan) {
+      await settings.setChargerPlan(chargerId, plan);
+      logger.info({ charger: chargerId, plan: plan ?? null }, plan ? 'charging plan set' : 'charging plan cleared');
+      await loop.trigger('settings');
+    },
+  }));
   httpRoutes.push(sessionsExportRouter({ sessions: (q) => sessions.list(q), timeZone: () => config.site.timezone, chargerName: (id) => allChargers().find((c) => c.id === id)?.name ?? id, nowMs: () => clock.nowMs() }));
   httpRoutes.push(tariffRouter({ configured: () => config.tariff !== undefined, outlook: (nowMs, horizonMs) => tariff.outlook(nowMs, horizonMs), nowMs: () => clock.nowMs() }));
   const auth = setupAuthentication({ mode: options.authentication ?? 'required', db, clock, logger: logger.child({ part: 'auth' }) });

@@ -8,6 +8,7 @@ import { decide, INITIAL_POLICY_STATE, type Decision, type PolicyState } from '.
 import { gridPhaseCurrentsA } from '../policy/fuse-guard.ts';
 import type { PolicySettings } from '../policy/policy-settings.ts';
 import { DecisionLog, type TickTrigger } from './decision-log.ts';
+import type { PlanSnapshotInputs } from './plan-inputs.ts';
 import type { LimitWriter, WriteOutcome } from './limit-writer.ts';
 
 export interface ControlLoopOptions {
@@ -21,6 +22,8 @@ export interface ControlLoopOptions {
   /** Known grid prices from `nowMs` on, when a tariff is configured. */
   prices?: (nowMs: number) => readonly PricePeriod[];
   decisionLog?: DecisionLog;
+  /** Prices to the plan horizon, feed-in prices and the surplus forecast; asked only while a charger is in plan mode. */
+  planInputs?: (nowMs: number) => PlanSnapshotInputs;
 }
 
 export interface TickResult {
@@ -141,6 +144,7 @@ export class ControlLoop {
     };
     if (this.options.prices) snapshot.prices = this.options.prices(snapshot.nowMs);
     const settings = this.options.settings();
+    if (this.options.planInputs && settings.chargers.some((c) => c.mode === 'plan')) Object.assign(snapshot, this.options.planInputs(snapshot.nowMs));
     if (this.awaitingFirstGridReading(snapshot, settings.site.gridMaxAgeMs)) return;
     const decision = decide(snapshot, this.state, settings);
     const before = this.state;

@@ -2,6 +2,9 @@ import type { ChargeMode, ChargerState, ChargerStatus } from '../domain/charger-
 import type { MeterReading, PhaseValues } from '../domain/meter-reading.ts';
 import { describeReason, type Reason } from '../domain/reason.ts';
 import type { MeterHealth } from '../devices/meter-poller.ts';
+import type { PlanView } from '../policy/plan-mode.ts';
+import type { PlanStatus } from '../policy/planner.ts';
+import type { ChargerPlanTarget } from '../policy/policy-settings.ts';
 import type { TickResult } from './control-loop.ts';
 
 /**
@@ -57,13 +60,29 @@ export interface ChargerView {
   reasonText: string | null;
   detail: string | null;
   sessionEnergyWh: number | null;
+  /** The target plan mode works to (the homeowner's, else the car's own), with how it stands; null without one. */
+  plan: ChargerPlanView | null;
+}
+
+export interface ChargerPlanView {
+  departureAtMs: number;
+  energyWh: number | null;
+  socPercent: number | null;
+  source: 'user' | 'vehicle';
+  /** done, planned, solar-only, no-prices, too-late, departed; null until the charger is in plan mode with a car. */
+  status: PlanStatus | null;
+  expectedFinishAtMs: number | null;
+  nextStartAtMs: number | null;
+  /** Battery energy still to add, Wh. */
+  remainingWh: number | null;
 }
 
 export interface SiteStateInputs {
   nowMs: number;
   demo: boolean;
   site: { name: string; timezone: string; voltageV: number; phases: number; mainFuseA: number; gridMaxAgeMs: number };
-  chargers: readonly { id: string; name?: string; mode: ChargeMode; phases: number; maxCurrentA: number; state?: ChargerState; writtenA?: number }[];
+  chargers: readonly { id: string; name?: string; mode: ChargeMode; phases: number; maxCurrentA: number; state?: ChargerState; writtenA?: number;
+    plan?: ChargerPlanTarget }[];
   readings: { grid?: MeterReading; pv?: MeterReading; battery?: MeterReading };
   meters: MeterHealth[];
   lastTick?: TickResult;
@@ -131,5 +150,20 @@ function chargerView(c: SiteStateInputs['chargers'][number], tick: TickResult | 
     reasonText: reason === null ? null : describeReason(reason),
     detail: connected ? (note?.detail ?? null) : 'no OCPP connection',
     sessionEnergyWh: connected ? (state!.sessionEnergyWh ?? null) : null,
+    plan: planView(c.plan, tick?.decision.plans?.[c.id]),
+  };
+}
+
+function planView(target: ChargerPlanTarget | undefined, standing: PlanView | undefined): ChargerPlanView | null {
+  if (target === undefined) return null;
+  return {
+    departureAtMs: target.departureAtMs,
+    energyWh: target.energyWh ?? null,
+    socPercent: target.socPercent ?? null,
+    source: target.source,
+    status: standing?.status ?? null,
+    expectedFinishAtMs: standing?.expectedFinishAtMs ?? null,
+    nextStartAtMs: standing?.nextStartAtMs ?? null,
+    remainingWh: standing?.remainingWh ?? null,
   };
 }

@@ -21,12 +21,20 @@ const runtimeSettingsSchema = z.strictObject({
     approvedAtMs: z.number().int().min(0).optional(),
     /** Salted scrypt hash of its OCPP Basic-auth password; the password itself is never stored. */
     passwordHash: z.string().min(1).max(512).optional(),
+    /** The homeowner's charging plan (plan mode): energy to add or a target SoC by a departure time. */
+    plan: z.strictObject({
+      departureAtMs: z.number().int(),
+      energyWh: z.number().min(0).optional(),
+      socPercent: z.number().min(0).max(100).optional(),
+      setAtMs: z.number().int(),
+    }).optional(),
   })),
   /** Site, tariff, charger and meter settings on top of the config file (store/site-settings.ts). */
   overrides: settingsOverridesSchema.optional(),
 });
 
 export type RuntimeSettingsData = z.output<typeof runtimeSettingsSchema>;
+export type ChargerPlanSetting = NonNullable<RuntimeSettingsData['chargers'][string]['plan']>;
 
 /** Checks a settings document (e.g. from a backup); the issues name the path of each problem. */
 export function parseRuntimeSettings(value: unknown): ReturnType<typeof runtimeSettingsSchema.safeParse> {
@@ -104,6 +112,17 @@ export class RuntimeSettings {
       this.db.data = previous;
       throw error;
     }
+  }
+
+  chargerPlan(chargerId: string): ChargerPlanSetting | undefined {
+    return this.db.data.chargers[chargerId]?.plan;
+  }
+
+  /** Sets the charger's plan, or clears it with `undefined`. */
+  async setChargerPlan(chargerId: string, plan: ChargerPlanSetting | undefined): Promise<void> {
+    const { plan: _replaced, ...rest } = this.db.data.chargers[chargerId] ?? {};
+    this.db.data.chargers[chargerId] = plan === undefined ? rest : { ...rest, plan };
+    await this.db.write();
   }
 
   async setChargerMode(chargerId: string, mode: ChargeMode): Promise<void> {
