@@ -215,6 +215,15 @@ describe('authentication: first-run setup, login sessions, API tokens, rate limi
     assert.equal((await site.call('POST', '/api/v1/auth/login', { body: { password: 'wrong again' } })).status, 401);
   });
 
+  it('parallel guesses sent before the first answer cannot get past the limit', async () => {
+    // One failure is counted already (the last wrong guess above): 4 more may be checked, the rest are refused.
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => site.call('POST', '/api/v1/auth/login', { body: { password: `parallel guess ${i}` } })));
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [...Array(4).fill(401), ...Array(8).fill(429)]);
+    await site.clock.advance(300_000);
+    assert.equal((await site.call('POST', '/api/v1/auth/login', { body: { password: PASSWORD } })).status, 200);
+  });
+
   it('an API token is shown once, works as a bearer token, is never listed, and stops working when revoked', async () => {
     const created = await site.call<{ id: number; name: string; token: string; createdAtMs: number; lastUsedAtMs: null }>('POST', '/api/v1/auth/tokens', { cookie, body: { name: 'Home Assistant' } });
     assert.equal(created.status, 201);

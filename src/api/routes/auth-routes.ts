@@ -84,11 +84,22 @@ export function authGuard(auth: AuthService, options: { logger: Logger; limiter:
       throw new ApiError(429, 'too_many_attempts', `too many failed attempts from this address: try again in ${seconds} s`);
     }
   };
-  /** Counts a failed attempt against the client and gives back the error to throw. */
-  const failed = (req: Request, error: ApiError): ApiError => {
-    limiter.recordFailure(clientOf(req));
+  /** Logs a refused attempt and gives back the error to throw. */
+  const refused = (req: Request, error: ApiError): ApiError => {
     logger.warn({ client: clientOf(req), code: error.code, path: req.path }, 'authentication attempt refused');
     return error;
+  };
+  /** Counts a failed attempt against the client, logs it and gives back the error to throw. */
+  const failed = (req: Request, error: ApiError): ApiError => {
+    limiter.recordFailure(clientOf(req));
+    return refused(req, error);
+  };
+  /**
+   * Counts a password check as failed before it runs (a success clears the count), so that parallel guesses sent
+   * before the first answer cannot get past the limit.
+   */
+  const reserveAttempt = (req: Request): void => {
+    limiter.recordFailure(clientOf(req));
   };
 
   const open = express.Router();
@@ -118,8 +129,9 @@ export function authGuard(auth: AuthService, options: { logger: Logger; limiter:
     checkAttempts(req, res);
     const body = passwordBody.safeParse(req.body);
     if (!body.success) throw new ApiError(400, 'invalid_body', 'expected {"password": "..."}');
+    reserveAttempt(req);
     const token = await auth.login(body.data.password);
-    if (token === undefined) throw failed(req, new ApiError(401, 'wrong_password', 'wrong password'));
+    if (token === undefined) throw refused(req, new ApiError(401, 'wrong_password', 'wrong password'));
     limiter.recordSuccess(clientOf(req));
     logger.info({ client: clientOf(req) }, 'admin logged in');
     setSessionCookie(req, res, token);
@@ -166,8 +178,9 @@ export function authGuard(auth: AuthService, options: { logger: Logger; limiter:
     const problem = adminPasswordProblem(body.data.next);
     if (problem !== undefined) throw new ApiError(400, 'invalid_password', problem);
     // 403, not 401: the caller is logged in; a 401 would send the dashboard to the login page.
+    reserveAttempt(req);
     const changed = await auth.changePassword(body.data.current, body.data.next, principal.sessionHash);
-    if (!changed) throw failed(req, new ApiError(403, 'wrong_password', 'the current password is wrong'));
+    if (!changed) throw refused(req, new ApiError(403, 'wrong_password', 'the current password is wrong'));
     limiter.recordSuccess(clientOf(req));
     logger.info({ client: clientOf(req) }, 'admin password changed; other sessions ended');
     res.json({ changed: true });
