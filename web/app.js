@@ -41,8 +41,9 @@ async function api(path, init = {}) {
   return parsed;
 }
 
+/** The site's zone once the first state has arrived; the browser's until then. */
 function timeZone() {
-  return latestState?.site?.timezone;
+  return latestState?.site?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
 const format = {
@@ -59,6 +60,17 @@ const format = {
     if (amount === null || amount === undefined) return '–';
     if (!currency) return new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(amount);
     return new Intl.NumberFormat(lang, { style: 'currency', currency }).format(amount);
+  },
+  /** A price per kWh: more digits than money, tariffs differ in the third decimal. */
+  price(perKWh, currency) {
+    if (perKWh === null || perKWh === undefined) return '–';
+    const options = currency ? { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 3 } : { maximumFractionDigits: 3 };
+    return `${new Intl.NumberFormat(lang, options).format(perKWh)}/kWh`;
+  },
+  /** A share 0..1 as a whole percentage. */
+  percent(share) {
+    if (share === null || share === undefined) return '–';
+    return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 }).format(share);
   },
   current(amps) {
     return amps === null || amps === undefined ? '–' : `${amps.toFixed(1)} A`;
@@ -79,7 +91,7 @@ const format = {
 };
 
 const context = {
-  api, t, format, lang,
+  api, t, format, lang, timeZone,
   state: () => latestState,
   onState(listener) {
     stateListeners.add(listener);

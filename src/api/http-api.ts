@@ -1,4 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ChargerAdminService } from '../chargers/admission/charger-directory.ts';
@@ -7,6 +9,8 @@ import type { Logger } from '../platform/logger.ts';
 import type { SiteService } from './site-service.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+/** The dashboard's chart library, served from the installed package (no CDN, no copy in web/). */
+const UPLOT_ROOT = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
 
 const modeBody = z.strictObject({ mode: z.enum(CHARGE_MODES) });
 /** A time as ISO 8601 or milliseconds since the epoch. */
@@ -141,6 +145,7 @@ export function createHttpApp(service: SiteService, logger: Logger, chargers?: C
     throw new ApiError(404, 'not_found', `no API route ${req.method} ${req.originalUrl}`);
   });
 
+  app.use('/vendor/uplot', express.static(UPLOT_ROOT, { index: false, maxAge: '1d' }));
   app.use(express.static(WEB_ROOT, { index: 'index.html', maxAge: 0 }));
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
