@@ -25,10 +25,14 @@ import type { ChargeMode } from './domain/charger-state.ts';
 import { RealClock, type Clock } from './platform/clock.ts';
 import type { Logger } from './platform/logger.ts';
 import type { PolicySettings } from './policy/policy-settings.ts';
-import { chargerConfigSchema, type ChargerConfig, type SunplugConfig } from './store/config-schema.ts';
+import type { ChargerConfig, MeterConfig, SunplugConfig } from './store/config-schema.ts';
 import { openDatabase } from './store/database.ts';
 import { HistoryStore } from './store/history-store.ts';
 import { RuntimeSettings } from './store/runtime-settings.ts';
+import { SiteSettings } from './store/site-settings.ts';
+import { ReplaceableTariff } from './tariffs/replaceable-tariff.ts';
+import { settingsRoutes } from './api/routes/settings-routes.ts';
+import { installerRoutes, readConfigText, registerReader, scanForSettings, sunplugVersion, writeFileAtomically } from './api/routes/installer-routes.ts';
 import { planRouter } from './api/routes/plan-routes.ts';
 import { PlanInputs } from './control/plan-inputs.ts';
 import { effectivePlanTarget, type VehicleNeeds } from './policy/plan-mode.ts';
@@ -49,6 +53,8 @@ export interface SunplugOptions {
   pollIntervalMs?: number;
   /** Quiet time between Modbus frames on one link, ms (tests on a fake clock use 0). */
   modbusInterFrameGapMs?: number;
+  /** The installation config file Sunplug was started from (backup keeps its text; restore may replace it). */
+  configFile?: string;
   /** Login and API tokens for /api and the dashboard socket (docs/api.md). Default 'required'; 'off' logs a warning. */
   authentication?: AuthenticationMode;
 }
@@ -67,14 +73,18 @@ export interface RunningSunplug {
 
 /** The composition root: the only place that builds concrete adapters and wires them together. */
 export async function startSunplug(options: SunplugOptions): Promise<RunningSunplug> {
-  const { config, clock, logger } = options;
+  const { clock, logger } = options;
   const ioClock = options.ioClock ?? new RealClock();
   const settings = await RuntimeSettings.open(options.dataDir, logger, clock.nowMs());
+  // Settings changed at run time overlay the config file (store/site-settings.ts); `config` is always the effective
+  // configuration, so every closure below that reads it per tick sees a change at once.
+  const siteSettings = new SiteSettings({ config: options.config, store: settings, logger, extraChargerIds: () => admission.approvedUnconfigured() });
+  let config = siteSettings.effective();
   const db = openDatabase(options.dataDir);
-  const tariff = createSiteTariff(config.tariff, {
+  const tariff = new ReplaceableTariff((tariffConfig) => createSiteTariff(tariffConfig, {
     timeZone: config.site.timezone, dataDir: options.dataDir, clock, fetch: globalThis.fetch,
     readText: (path) => readFile(path, 'utf8'), logger: logger.child({ part: 'tariff' }),
-  });
+  }), config.tariff);
   await tariff.start();
   const tariffNow = (nowMs: number): { currency: string | undefined; priceNowPerKWh: number | undefined; status: 'ok' | 'stale' | 'unavailable' } => {
     const outlook = tariff.outlook(nowMs, 3_600_000);
@@ -94,7 +104,17 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     ...(options.modbusInterFrameGapMs !== undefined ? { interFrameGapMs: options.modbusInterFrameGapMs } : {}),
   });
   const profiles = new ProfileCatalog();
-  const polled: PolledMeter[] = config.meters.map((m) => {
+  // Meters keep their PolledMeter (driver, readings, health) while their config entry is unchanged (settings).
+  const polledByConfig = new Map<string, PolledMeter>();
+  const pollMeter = (m: MeterConfig): PolledMeter => {
+    const key = JSON.stringify(m);
+    const known = polledByConfig.get(key);
+    if (known !== undefined) return known;
+    const made = newPolledMeter(m);
+    polledByConfig.set(key, made);
+    return made;
+  };
+  const newPolledMeter = (m: MeterConfig): PolledMeter => {
     const intervalMs = options.pollIntervalMs ?? m.pollIntervalMs ?? (m.role === 'grid' ? 1000 : 3000);
     return {
       role: m.role,
@@ -103,10 +123,14 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       // Device profile (devices/profiles): SunSpec roles get the SunSpec driver, register roles a ProfileMeter.
       driver: createConfiguredMeter(m, { links, profiles, clock, logger }),
     };
-  });
+  };
+  const polled: PolledMeter[] = config.meters.map(pollMeter);
   const poller = new MeterPoller(polled, clock, logger.child({ part: 'meters' }));
-  const gridMeter = config.meters.find((m) => m.id === config.site.gridMeter) ?? config.meters.find((m) => m.role === 'grid');
-  const gridMaxAgeMs = polled.find((p) => p.driver.id === gridMeter?.id)?.maxAgeMs ?? 10_000;
+  const gridMaxAgeOf = (meters: readonly PolledMeter[]): number => {
+    const gridMeter = config.meters.find((m) => m.id === config.site.gridMeter) ?? config.meters.find((m) => m.role === 'grid');
+    return meters.find((p) => p.driver.id === gridMeter?.id)?.maxAgeMs ?? 10_000;
+  };
+  let gridMaxAgeMs = gridMaxAgeOf(polled);
 
   // OCPP admission (docs/chargers.md): security profile 1 unless the config says 0; unknown chargers wait as pending.
   const ocppLogger = logger.child({ part: 'ocpp' });
@@ -116,16 +140,8 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     configured: config.chargers.map((c) => (c.password !== undefined ? { id: c.id, password: c.password } : { id: c.id })),
     store: settings,
   });
-  // Approved chargers missing from the config file run with the schema's defaults (docs/chargers.md).
-  const defaultChargers = new Map<string, ChargerConfig>();
-  const allChargers = (): ChargerConfig[] => [
-    ...config.chargers,
-    ...admission.approvedUnconfigured().map((id) => {
-      const known = defaultChargers.get(id) ?? chargerConfigSchema.parse({ id });
-      defaultChargers.set(id, known);
-      return known;
-    }),
-  ];
+  // Approved chargers missing from the config file run with the schema's defaults and their settings (docs/chargers.md).
+  const allChargers = (): ChargerConfig[] => siteSettings.chargers();
   const ocpp = new OcppServer({
     clock, logger: ocppLogger, voltageV: config.site.voltageV,
     admit: (request) => admission.admit(request),
@@ -184,7 +200,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       ...planTargetOf(c.id),
     })),
     circuits: config.circuits.map((circuit) => ({
-      id: circuit.id, maxCurrentA: circuit.maxCurrentA, chargerIds: config.chargers.filter((c) => c.circuit === circuit.id).map((c) => c.id),
+      id: circuit.id, maxCurrentA: circuit.maxCurrentA, chargerIds: allChargers().filter((c) => c.circuit === circuit.id).map((c) => c.id),
     })),
     ...(config.battery ? { battery: config.battery } : {}),
     solar: {
@@ -199,7 +215,8 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     chargers: () => allChargers().flatMap((c) => ocpp.adapterFor(c.id) ?? []),
     writer,
     planInputs: (nowMs) => planInputs.at(nowMs),
-    ...(config.tariff ? { prices: (nowMs: number) => tariff.outlook(nowMs, 3_600_000).gridSlots } : {}),
+    // Always asked: with no tariff the outlook has no slots, and a tariff set in the settings takes effect at once.
+    prices: (nowMs: number) => tariff.outlook(nowMs, 3_600_000).gridSlots,
   });
   poller.onReading((_id, role, reading) => {
     if (role === 'grid') loop.onGridReading(reading);
@@ -247,6 +264,33 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
 
   // Each area adds its API router here (settings, installer tools, auth...); see HttpExtensions in api/http-api.ts.
   const httpRoutes: Router[] = [];
+  siteSettings.onChange(async (sections) => {
+    config = siteSettings.effective();
+    if (sections.includes('tariff')) await tariff.replace(config.tariff);
+    if (sections.includes('meters')) {
+      const meters = config.meters.map(pollMeter);
+      await poller.replaceMeters(meters);
+      gridMaxAgeMs = gridMaxAgeOf(meters);
+    }
+    logger.info({ sections }, 'settings changed');
+    await loop.trigger('settings');
+  });
+  httpRoutes.push(settingsRoutes({ settings: siteSettings, meterHealth: () => poller.healthReport(), ...scanForSettings({ clock: ioClock, logger: logger.child({ part: 'scan' }), profiles }) }));
+  httpRoutes.push(installerRoutes({
+    clock: ioClock, version: await sunplugVersion(), service, chargers: chargerDirectory, meterHealth: () => poller.healthReport(),
+    meters: () => config.meters, readRegisters: registerReader(links, profiles), effectiveConfig: () => config,
+    backup: {
+      fileConfig: options.config, settings: () => settings.snapshot(),
+      ...(options.configFile !== undefined ? {
+        configText: () => readConfigText(options.configFile!), writeConfigText: (text: string) => writeFileAtomically(options.configFile!, text),
+      } : {}),
+      restoreSettings: async (data) => {
+        await settings.replace(data);
+        await siteSettings.reload();
+        await loop.trigger('settings');
+      },
+    },
+  }));
   httpRoutes.push(planRouter({
     nowMs: () => clock.nowMs(), hasCharger: (id) => allChargers().some((c) => c.id === id), plan: (id) => settings.chargerPlan(id),
     async setPlan(chargerId, plan) {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ChargerAdminService } from '../chargers/admission/charger-directory.ts';
 import { CHARGE_MODES } from '../domain/charger-state.ts';
 import type { Logger } from '../platform/logger.ts';
+import { filterOcppLog, isFiltering } from './ocpp-log-filter.ts';
 import type { SiteService } from './site-service.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -36,7 +37,12 @@ const historyQuery = z.strictObject({
   resolution: z.enum(['minute', 'hour', 'day']).default('minute'),
 });
 const approveBody = z.strictObject({ resetPassword: z.boolean().optional() });
-const ocppLogQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).optional() });
+const ocppLogQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  action: z.string().min(1).max(64).optional(),
+  direction: z.enum(['in', 'out']).optional(),
+  text: z.string().min(1).max(200).optional(),
+});
 const decisionsQuery = z.strictObject({
   chargerId: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
@@ -99,9 +105,10 @@ export function createHttpApp(service: SiteService, logger: Logger, chargers?: C
 
   app.get('/api/v1/chargers/:id/ocpp-log', (req, res) => {
     const query = parseQuery(ocppLogQuery, req.query);
-    const entries = admin().ocppLog(req.params.id, query.limit);
+    const filtering = isFiltering(query);
+    const entries = admin().ocppLog(req.params.id, filtering ? undefined : query.limit);
     if (entries === undefined) throw new ApiError(404, 'charger_not_found', `no charger with id "${req.params.id}"`);
-    res.json(entries);
+    res.json(filtering ? filterOcppLog(entries, query).slice(0, query.limit ?? 100) : entries);
   });
 
   app.get('/api/v1/state', (_req, res) => {

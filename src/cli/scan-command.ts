@@ -150,7 +150,8 @@ function defaultUnits(profiles: ProfileCatalog): number[] {
   return [...units].sort((a, b) => a - b);
 }
 
-function toJson(device: FoundDevice): Record<string, unknown> {
+/** One device as `sunplug scan --json` prints it (the settings API answers the same). */
+export function toJson(device: FoundDevice): Record<string, unknown> {
   const { unit, port, manufacturer, model, serial, sunspecModels, powerW, role, host, roles, device: profile, match, alsoPossible } = device;
   return { unit, port, manufacturer, model, serial, sunspecModels, powerW, role, host, roles, device: profile, match, alsoPossible };
 }

@@ -62,7 +62,7 @@ export async function startCommand(args: string[]): Promise<number> {
   if (ocppPort !== undefined) config = { ...config, ocpp: { ...config.ocpp, port: ocppPort } };
 
   // Every start from the command line, the demo included, requires a login (the first visit sets the password).
-  const sunplug = await startSunplug({ config, dataDir, clock, logger, demo, authentication: 'required' });
+  const sunplug = await startSunplug({ config, dataDir, clock, logger, demo, authentication: 'required', ...(configFile !== undefined && !demo ? { configFile } : {}) });
   await demoDevices?.connectWallboxes(sunplug.ocppUrl);
   logger.info({ dashboard: `http://localhost:${sunplug.httpPort}/`, ocpp: sunplug.ocppUrl }, 'Sunplug is running');
   exitOnSignals(async () => {

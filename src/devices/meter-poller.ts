@@ -36,18 +36,46 @@ export class MeterPoller {
   private readonly health = new Map<string, MeterHealth>();
   private readonly busy = new Set<string>();
   private readonly listeners = new Set<ReadingListener>();
-  private readonly stops: (() => void)[] = [];
+  private readonly stops = new Map<PolledMeter, () => void>();
   private readonly abort = new AbortController();
+  private started = false;
 
-  constructor(private readonly meters: readonly PolledMeter[], private readonly clock: Clock, private readonly logger: Logger) {
+  constructor(private meters: readonly PolledMeter[], private readonly clock: Clock, private readonly logger: Logger) {
     for (const m of meters) this.health.set(m.driver.id, { id: m.driver.id, role: m.role, errorCount: 0, readCount: 0, stale: true });
   }
 
   start(): void {
-    for (const meter of this.meters) {
-      void this.poll(meter);
-      this.stops.push(this.clock.every(meter.intervalMs, () => this.poll(meter)));
+    this.started = true;
+    for (const meter of this.meters) this.startMeter(meter);
+  }
+
+  /**
+   * Swaps the set of meters while running (meters added or removed in the settings). A meter passed again as the same
+   * object keeps its polling, latest reading and health; the others stop and their drivers close.
+   */
+  async replaceMeters(meters: readonly PolledMeter[]): Promise<void> {
+    const gone = this.meters.filter((m) => !meters.includes(m));
+    const added = meters.filter((m) => !this.meters.includes(m));
+    this.meters = [...meters];
+    for (const meter of gone) {
+      this.stops.get(meter)?.();
+      this.stops.delete(meter);
+      if (!meters.some((m) => m.driver.id === meter.driver.id)) {
+        this.latest.delete(meter.driver.id);
+        this.health.delete(meter.driver.id);
+      }
     }
+    for (const meter of added) {
+      this.latest.delete(meter.driver.id);
+      this.health.set(meter.driver.id, { id: meter.driver.id, role: meter.role, errorCount: 0, readCount: 0, stale: true });
+      if (this.started && !this.abort.signal.aborted) this.startMeter(meter);
+    }
+    await Promise.allSettled(gone.map((m) => m.driver.close()));
+  }
+
+  private startMeter(meter: PolledMeter): void {
+    void this.poll(meter);
+    this.stops.set(meter, this.clock.every(meter.intervalMs, () => this.poll(meter)));
   }
 
   onReading(listener: ReadingListener): () => void {
@@ -72,7 +100,8 @@ export class MeterPoller {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    for (const stop of this.stops.splice(0)) stop();
+    for (const stop of this.stops.values()) stop();
+    this.stops.clear();
     await Promise.allSettled(this.meters.map((m) => m.driver.close()));
   }
 
@@ -84,6 +113,7 @@ export class MeterPoller {
     const health = this.health.get(id)!;
     try {
       const reading = await meter.driver.read(this.abort.signal);
+      if (!this.meters.includes(meter)) return;
       health.readCount += 1;
       health.lastSuccessAtMs = reading.atMs;
       health.latencyMs = this.clock.nowMs() - startedMs;

@@ -23,7 +23,7 @@ const DEFAULTS: Record<string, ConfigurationEntry> = {
   ChargingScheduleAllowedChargingRateUnit: { value: 'Current,Power', readonly: true },
   ChargingScheduleMaxPeriods: { value: '24', readonly: true },
   MaxChargingProfilesInstalled: { value: '10', readonly: true },
-  SupportedFeatureProfiles: { value: 'Core,SmartCharging,RemoteTrigger', readonly: true },
+  SupportedFeatureProfiles: { value: 'Core,SmartCharging,RemoteTrigger,LocalAuthListManagement,Reservation,FirmwareManagement', readonly: true },
   NumberOfConnectors: { value: '1', readonly: true },
   HeartbeatInterval: { value: '60', readonly: false },
   MeterValuesSampledData: { value: 'Energy.Active.Import.Register', readonly: false },

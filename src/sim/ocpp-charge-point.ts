@@ -4,6 +4,7 @@ import { describeCallFailure, OcppClientConnection, rpcError, type InboundCall }
 import type { Clock } from '../platform/clock.ts';
 import { silentLogger, type Logger } from '../platform/logger.ts';
 import { ChargePointConfiguration } from './charge-point-configuration.ts';
+import { ChargerMaintenance } from './charger-maintenance.ts';
 import { ChargingProfileStack, type TransactionContext } from './charging-profile-stack.ts';
 import {
   authorizeResponseSchema, bootNotificationResponseSchema, changeConfigurationRequestSchema,
@@ -73,16 +74,27 @@ interface Reply {
 }
 
 const CONNECTOR_ID = 1;
+/** WebSocket readyState OPEN, as ocpp-rpc's client reports it in `state`. */
+const OPEN = 1;
+
+/** ocpp-rpc's client plus its line state: offline, the wallbox authorizes cards from its local list. */
+class WallboxConnection extends OcppClientConnection {
+  get isOpen(): boolean {
+    return this.client.state === OPEN;
+  }
+}
 const TRIGGERABLE = ['MeterValues', 'StatusNotification', 'BootNotification', 'Heartbeat'];
 
 export class SimulatedChargePoint {
   readonly id: string;
   readonly configuration: ChargePointConfiguration;
   readonly profiles: ChargingProfileStack;
+  /** Local list, firmware, diagnostics, reset, unlock, availability, reservations (shared with the 2.0.1 simulator). */
+  readonly maintenance: ChargerMaintenance;
   private readonly options: SimulatedChargePointOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly connection: OcppClientConnection;
+  private readonly connection: WallboxConnection;
   private readonly outlet: WallboxOutlet;
   /** Schedule units the wallbox takes (ChargingScheduleAllowedChargingRateUnit). */
   private readonly allowedUnits: ReadonlySet<string>;
@@ -115,7 +127,7 @@ export class SimulatedChargePoint {
     });
     const rateUnits = this.configuration.items('ChargingScheduleAllowedChargingRateUnit');
     this.allowedUnits = new Set([...(rateUnits.includes('Current') ? ['A'] : []), ...(rateUnits.includes('Power') ? ['W'] : [])]);
-    this.connection = new OcppClientConnection({
+    this.connection = new WallboxConnection({
       identity: options.id,
       endpoint: options.url,
       protocols: ['ocpp1.6'],
@@ -127,6 +139,10 @@ export class SimulatedChargePoint {
     });
     this.configuration.onChange((key) => {
       if (key === 'MeterValueSampleInterval') this.scheduleMeterValues();
+    });
+    this.maintenance = new ChargerMaintenance({
+      protocol: 'ocpp1.6', clock: this.clock, logger: this.logger, send: (action, payload) => this.send(action, payload),
+      busy: () => this.transaction !== undefined, statusChanged: () => void this.updateStatus(),
     });
     this.registerHandlers();
   }
@@ -160,6 +176,31 @@ export class SimulatedChargePoint {
     this.pendingRemoteStart = undefined;
     if (remote !== undefined) await this.startTransaction(remote.idTag, remote.profile);
     else if (this.options.autoStart !== false) await this.startTransaction(this.options.idTag ?? 'SIMULATED');
+  }
+
+  /**
+   * A card held to the reader with a car plugged in (autoStart off): online the central system decides (Authorize),
+   * offline the local list does, and the transaction is reported once the line is back. Returns the verdict.
+   */
+  async presentCard(idTag: string): Promise<string> {
+    if (this.outlet.car === undefined || this.transaction !== undefined) return 'Rejected';
+    if (this.connection.isOpen) {
+      await this.startTransaction(idTag);
+      return this.transaction !== undefined ? 'Accepted' : 'Invalid';
+    }
+    const status = this.maintenance.lookup(idTag) ?? 'Invalid';
+    if (status !== 'Accepted' || !this.maintenance.admits(idTag)) return status;
+    const startedAtMs = this.clock.nowMs();
+    const transaction: Transaction = { id: 0, idTag, startedAtMs };
+    this.transaction = transaction;
+    this.outlet.energise(transaction);
+    // ocpp-rpc sends the call once it has reconnected; the central system's id replaces the provisional 0.
+    void this.send('StartTransaction', { connectorId: CONNECTOR_ID, idTag, meterStart: Math.round(this.outlet.energyWh), timestamp: isoTime(startedAtMs) })
+      .then((answer) => {
+        const parsed = startTransactionResponseSchema.safeParse(answer);
+        if (parsed.success && this.transaction === transaction) transaction.id = parsed.data.transactionId;
+      });
+    return status;
   }
 
   /** The car leaves: the transaction stops (EVDisconnected) and the connector becomes Available. */
@@ -235,7 +276,7 @@ export class SimulatedChargePoint {
 
   private desiredStatus(): Ocpp16ConnectorStatus {
     const car = this.outlet.car;
-    if (car === undefined) return 'Available';
+    if (car === undefined) return !this.maintenance.operative ? 'Unavailable' : this.maintenance.reserved ? 'Reserved' : 'Available';
     if (this.transaction === undefined) return this.finishing ? 'Finishing' : 'Preparing';
     if (this.outlet.offeredCurrentA === 0) return 'SuspendedEVSE';
     return car.isFull ? 'SuspendedEV' : 'Charging';
@@ -284,6 +325,10 @@ export class SimulatedChargePoint {
   }
 
   private async startTransaction(idTag: string, profile?: ChargingProfile): Promise<void> {
+    if (!this.maintenance.admits(idTag)) {
+      this.logger.info({ idTag }, 'sim: connector reserved for another card');
+      return;
+    }
     const authorize = authorizeResponseSchema.safeParse(await this.send('Authorize', { idTag }));
     if (!authorize.success || authorize.data.idTagInfo.status !== 'Accepted') {
       this.logger.info({ idTag }, 'sim: idTag not accepted; staying in Preparing');
@@ -380,6 +425,7 @@ export class SimulatedChargePoint {
         },
       };
     });
+    for (const [action, handler] of this.maintenance.handlers()) on(action, handler);
     on('TriggerMessage', (params) => {
       const message = parse(triggerMessageRequestSchema, params).requestedMessage;
       if (!TRIGGERABLE.includes(message)) return { response: { status: 'NotImplemented' } };

@@ -4,6 +4,7 @@ import { isoTime } from '../chargers/ocpp16/messages.ts';
 import { describeCallFailure, OcppClientConnection, rpcError, type InboundCall } from '../chargers/ocpp-rpc-types.ts';
 import type { Clock } from '../platform/clock.ts';
 import { silentLogger, type Logger } from '../platform/logger.ts';
+import { ChargerMaintenance } from './charger-maintenance.ts';
 import { ChargingProfileStack, type TransactionContext } from './charging-profile-stack.ts';
 import { ElectricVehicle, type ElectricVehicleOptions } from './electric-vehicle.ts';
 import { sampledValues } from './meter-sample.ts';
@@ -96,6 +97,8 @@ export class SimulatedChargingStation201 {
   readonly id: string;
   readonly variables: StationVariables;
   readonly profiles: ChargingProfileStack;
+  /** Local list, firmware, logs, reset, unlock, availability, reservations (shared with the 1.6 simulator). */
+  readonly maintenance: ChargerMaintenance;
   private readonly options: SimulatedChargingStation201Options;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -143,6 +146,10 @@ export class SimulatedChargingStation201 {
       if (key === 'SampledDataCtrlr.TxUpdatedInterval') this.scheduleMeterValues();
       if (key === 'OCPPCommCtrlr.HeartbeatInterval') this.scheduleHeartbeat();
     });
+    this.maintenance = new ChargerMaintenance({
+      protocol: 'ocpp2.0.1', clock: this.clock, logger: this.logger, send: (action, payload) => this.send(action, payload),
+      busy: () => this.transaction !== undefined, statusChanged: () => void this.sendStatus(),
+    });
     this.registerHandlers();
   }
 
@@ -181,6 +188,21 @@ export class SimulatedChargingStation201 {
     if (needs !== undefined) await this.sendChargingNeeds(needs);
   }
 
+  /**
+   * A card held to the reader with a car plugged in (autoStart off): online the CSMS decides (Authorize), offline the
+   * local list does and the TransactionEvents wait in the queue (offline = true). Returns the verdict.
+   */
+  async presentCard(idToken: string): Promise<string> {
+    if (this.outlet.car === undefined || this.transaction !== undefined) return 'Rejected';
+    if (this.connection.isOpen) {
+      await this.startTransaction(idToken, 'Authorized');
+      return this.transaction !== undefined ? 'Accepted' : 'Invalid';
+    }
+    const status = this.maintenance.lookup(idToken) ?? 'Invalid';
+    if (status === 'Accepted') await this.startTransaction(idToken, 'Authorized', undefined, undefined, false);
+    return this.transaction !== undefined ? 'Accepted' : status;
+  }
+
   /** The car leaves: the transaction ends (EVDisconnected) and the connector becomes Available. */
   async unplug(): Promise<void> {
     if (this.outlet.car === undefined) return;
@@ -189,8 +211,9 @@ export class SimulatedChargingStation201 {
     await this.sendStatus();
   }
 
-  get connectorStatus(): 'Available' | 'Occupied' {
-    return this.outlet.car === undefined ? 'Available' : 'Occupied';
+  get connectorStatus(): 'Available' | 'Occupied' | 'Reserved' | 'Unavailable' {
+    if (this.outlet.car !== undefined) return 'Occupied';
+    return !this.maintenance.operative ? 'Unavailable' : this.maintenance.reserved ? 'Reserved' : 'Available';
   }
 
   /** The open transaction's charging state; undefined without one. */
@@ -306,8 +329,14 @@ export class SimulatedChargingStation201 {
     }));
   }
 
-  private async startTransaction(idToken: string, triggerReason: 'CablePluggedIn' | 'RemoteStart', remoteStartId?: number, profile?: ChargingProfile201): Promise<void> {
-    if (triggerReason !== 'RemoteStart') {
+  private async startTransaction(
+    idToken: string, triggerReason: 'CablePluggedIn' | 'RemoteStart' | 'Authorized', remoteStartId?: number, profile?: ChargingProfile201, askCsms = true,
+  ): Promise<void> {
+    if (!this.maintenance.admits(idToken)) {
+      this.logger.info({ idToken }, 'sim201: EVSE reserved for another token');
+      return;
+    }
+    if (triggerReason !== 'RemoteStart' && askCsms) {
       // A remote start was authorised by the CSMS already (AuthorizeRemoteStart = false).
       const authorize = idTokenInfoResponseSchema.safeParse(await this.send('Authorize', { idToken: { idToken, type: 'ISO14443' } }));
       if (!authorize.success || authorize.data.idTokenInfo.status !== 'Accepted') {
@@ -497,6 +526,7 @@ export class SimulatedChargingStation201 {
         then: () => (accepted ? this.stopTransaction('RemoteStop', 'Remote') : undefined),
       };
     });
+    for (const [action, handler] of this.maintenance.handlers()) on(action, handler);
     on('TriggerMessage', (params) => {
       const { requestedMessage } = parse(triggerMessageRequestSchema, params);
       if (!TRIGGERABLE.includes(requestedMessage)) return { response: { status: 'NotImplemented' } };
