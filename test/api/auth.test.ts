@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,8 @@ import { createHttpApp } from '../../src/api/http-api.ts';
 import type { SiteService } from '../../src/api/site-service.ts';
 import type { SiteStateView } from '../../src/control/site-state.ts';
 import { FakeClock } from '../../src/platform/clock.ts';
-import { silentLogger } from '../../src/platform/logger.ts';
+import { silentLogger, type Logger } from '../../src/platform/logger.ts';
+import { capturingLogger } from '../chargers/ocpp-test-kit.ts';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.ts';
 
 /**
@@ -47,11 +50,10 @@ interface Site {
   close(): Promise<void>;
 }
 
-async function startSite(mode: AuthenticationMode): Promise<Site> {
+async function startSite(mode: AuthenticationMode, logger: Logger = silentLogger()): Promise<Site> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sunplug-auth-'));
   const db = openDatabase(dataDir);
   const clock = new FakeClock();
-  const logger = silentLogger();
   const auth = setupAuthentication({ mode, db, clock, logger });
   const http: Server = createServer(createHttpApp(fakeSite(), logger, undefined, { guard: auth.guard }));
   const io = attachDashboardSocket(http, fakeSite(), auth.socket);
@@ -325,9 +327,11 @@ describe('authentication: first-run setup, login sessions, API tokens, rate limi
 });
 
 describe('authentication off', () => {
-  it('leaves the API and the socket open and says so in the status', async () => {
-    const site = await startSite('off');
+  it('leaves the API and the socket open, says so in the status and logs a warning', async () => {
+    const log = capturingLogger();
+    const site = await startSite('off', log.logger);
     try {
+      assert.ok(log.lines.some((l) => l.level === 40 && /authentication is OFF/.test(String(l.msg))));
       assert.equal((await site.call('GET', '/api/v1/state')).status, 200);
       assert.deepEqual((await site.call('GET', '/api/v1/auth/status')).body, { setupRequired: false, authenticated: true, via: null, authentication: 'off' });
       assert.equal((await site.socket({})).outcome, 'connected');
@@ -359,5 +363,43 @@ describe('the attempt limiter', () => {
     assert.equal(limiter.retryAfterMs('a'), 57_000);
     await clock.advance(57_000);
     assert.equal(limiter.retryAfterMs('a'), 0);
+  });
+});
+
+describe('the session cookie over https', () => {
+  it('is marked Secure when the request came over TLS', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sunplug-auth-tls-'));
+    const db = openDatabase(dir);
+    try {
+      // A throwaway self-signed certificate for 127.0.0.1 (openssl takes milliseconds for an EC key).
+      await new Promise<void>((resolve, reject) => execFile('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+        '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1'], (error) => (error ? reject(error) : resolve())));
+      const cert = await readFile(join(dir, 'cert.pem'));
+      const auth = setupAuthentication({ mode: 'required', db, clock: new FakeClock(), logger: silentLogger() });
+      const server = createHttpsServer({ key: await readFile(join(dir, 'key.pem')), cert }, createHttpApp(fakeSite(), silentLogger(), undefined, { guard: auth.guard }));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const setCookie = await new Promise<string[]>((resolve, reject) => {
+          const request = httpsRequest({
+            host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/api/v1/auth/setup', method: 'POST', ca: cert,
+            headers: { 'content-type': 'application/json' },
+          }, (response) => {
+            response.resume();
+            assert.equal(response.statusCode, 201);
+            resolve(response.headers['set-cookie'] ?? []);
+          });
+          request.on('error', reject);
+          request.end(JSON.stringify({ password: PASSWORD }));
+        });
+        assert.match(setCookie[0] ?? '', /^sunplug_session=.*; Secure/);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    } finally {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
