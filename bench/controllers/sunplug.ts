@@ -1,5 +1,6 @@
 import type { ApplyResult, ChargerAdapter } from '../../src/chargers/charger-adapter.ts';
-import { DEFAULT_LIMIT_WRITER_OPTIONS, LimitWriter, type LimitWriterOptions } from '../../src/control/limit-writer.ts';
+import { rememberWhatWasWritten } from '../../src/control/control-loop.ts';
+import { DEFAULT_LIMIT_WRITER_OPTIONS, LimitWriter, type LimitWriterOptions, type WriteOutcome } from '../../src/control/limit-writer.ts';
 import type { ChargeLimit } from '../../src/domain/charge-limit.ts';
 import type { MeterReading } from '../../src/domain/meter-reading.ts';
 import { decide, INITIAL_POLICY_STATE, type PolicyState } from '../../src/policy/decide.ts';
@@ -49,11 +50,13 @@ export class SunplugController implements Controller {
     const snapshot = { nowMs, grid: this.grid, chargers: this.gateway.states() };
     const decision = decide(snapshot, this.state, this.settings);
     this.decisions++;
-    this.state = decision.next;
+    const writes = new Map<string, WriteOutcome>();
     for (const limit of decision.limits) {
       const adapter = this.adapters.get(limit.chargerId);
-      if (adapter) await this.writer.write(adapter, limit, nowMs);
+      if (adapter) writes.set(limit.chargerId, await this.writer.write(adapter, limit, nowMs));
     }
+    // As the control loop: a held write leaves the charger on its old limit, and the policy must believe that one.
+    this.state = rememberWhatWasWritten(this.state, decision.next, writes);
   }
 
   /** An in-memory adapter: the writer only calls `applyLimit`, so the rest of the interface is not implemented. */

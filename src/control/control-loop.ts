@@ -42,7 +42,7 @@ export interface TickResult {
  * The policy remembers the limit it decided; a write that was held (dead band, rate limit, budget), rejected or
  * failed left the charger on its old limit, so the policy must go on believing that one.
  */
-function rememberWhatWasWritten(before: PolicyState, next: PolicyState, writes: Map<string, WriteOutcome>): PolicyState {
+export function rememberWhatWasWritten(before: PolicyState, next: PolicyState, writes: Map<string, WriteOutcome>): PolicyState {
   const chargers = { ...next.chargers };
   for (const [id, write] of writes) {
     if (write.outcome === 'applied' || write.outcome === 'unchanged' || write.detail === 'unchanged') continue;

@@ -160,17 +160,19 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
       : overLimit(p) ? Math.min(own[p]!, believedChargerCurrentA(memory, nowMs, site.chargerSettleMs))
         : countedChargerCurrentA(own[p]!, memory, live, nowMs, site.chargerSettleMs))) as unknown as PhaseValues;
   }, [0, 0, 0]);
-  // While a charger settles on a lower limit its old current may still be counted; nobody sharing its phases is
-  // raised on headroom that may not exist yet.
-  const settlingDownPhases = new Set(connected.flatMap(({ cfg, memory }) =>
-    settling(memory, nowMs, site.chargerSettleMs) && memory.limitA !== undefined && memory.limitA < (memory.previousLimitA ?? 0)
-      ? [...chargerGridPhases(cfg.phases, cfg.phaseRotation)] : []));
+  // A charger whose last limit change no measurement has shown yet draws somewhere between its old and new limit:
+  // the headroom worked out from the grid reading is not to be trusted on its phases. Until it has settled, limits on
+  // those phases are held (neither raised nor cut for the fuse) unless the grid reads over the limit there.
+  const heldPhases = new Set(connected.flatMap(({ cfg, live, memory }) =>
+    awaitingMeasurement(memory, live, nowMs, site.chargerSettleMs) ? [...chargerGridPhases(cfg.phases, cfg.phaseRotation)] : []));
+  const limitA = site.mainFuseA - site.safetyMarginA;
+  const onHeldPhases = (cfg: ChargerPolicySettings): boolean => chargerGridPhases(cfg.phases, cfg.phaseRotation).some((p) => heldPhases.has(p));
+  const overloadedNow = (cfg: ChargerPolicySettings): boolean => chargerGridPhases(cfg.phases, cfg.phaseRotation).some((p) => gridA[p]! > limitA);
   const headroomA = chargerHeadroomA(gridA, chargersA, site);
   const drawing = connected.filter(({ cfg, live }) => live.vehicleConnected && cfg.mode !== 'off');
   const demands: FuseDemand[] = drawing.map(({ cfg, memory }) => ({
     chargerId: cfg.id,
-    desiredA: Math.min(wants.get(cfg.id)!.desiredA, raiseCapA(memory, nowMs, site.chargerSettleMs),
-      chargerGridPhases(cfg.phases, cfg.phaseRotation).some((p) => settlingDownPhases.has(p)) ? (memory.limitA ?? 0) : Number.POSITIVE_INFINITY),
+    desiredA: Math.min(wants.get(cfg.id)!.desiredA, onHeldPhases(cfg) ? (memory.limitA ?? 0) : Number.POSITIVE_INFINITY),
     minCurrentA: cfg.minCurrentA,
     phases: cfg.phases,
     priority: cfg.priority,
@@ -199,6 +201,12 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
         // A breaker without a meter is guarded by the sum of limits alone: no dead band there.
         const inCircuit = (settings.circuits ?? []).some((c) => c.chargerIds.includes(cfg.id));
         if (!inCircuit) currentA = holdWithinFuseDeadBand(currentA, memory, cfg, gridA, site);
+        if (!inCircuit && onHeldPhases(cfg) && !overloadedNow(cfg) && memory.limitA !== undefined && currentA < memory.limitA) {
+          // The cut comes from a headroom worked out while a charger ramps: the grid is within the limit, so wait.
+          currentA = Math.min(memory.limitA, usableCurrentA(want.desiredA, cfg));
+          detail = `${want.detail}; holding ${currentA} A while chargers settle on new limits (grid within the fuse limit)`;
+          if (currentA >= usableCurrentA(want.desiredA, cfg)) reason = want.reason;
+        }
       }
     } else {
       // No car, or mode off: offer what is left so a car plugged in on a fast charger starts without waiting.
@@ -313,9 +321,20 @@ function countedChargerCurrentA(measuredA: number, memory: ChargerPolicyState, l
   return Math.max(0, Math.min(memory.limitA, measuredA + changeA));
 }
 
-/** While a charger settles, the fuse may lower its limit further but not raise it. */
-function raiseCapA(memory: ChargerPolicyState, nowMs: number, settleMs: number): number {
-  return settling(memory, nowMs, settleMs) && memory.limitA !== undefined ? memory.limitA : Number.POSITIVE_INFINITY;
+/** How long the fuse waits at most for a measurement that reflects a charger's new limit, ms (MeterValues lag). */
+const FUSE_MEASUREMENT_WAIT_MS = 30_000;
+
+/**
+ * True while a charger's last limit change is not yet shown by a measurement: within the settle time, and after it
+ * until a measurement taken after the change had settled arrives (at most FUSE_MEASUREMENT_WAIT_MS). A charger that
+ * sends no measurements is taken as settled after the settle time.
+ */
+function awaitingMeasurement(memory: ChargerPolicyState, live: ChargerState, nowMs: number, settleMs: number): boolean {
+  if (memory.limitA === undefined || memory.limitChangedAtMs === undefined) return false;
+  const sinceMs = nowMs - memory.limitChangedAtMs;
+  if (sinceMs < settleMs) return true;
+  if (live.measuredAtMs === undefined || sinceMs >= FUSE_MEASUREMENT_WAIT_MS) return false;
+  return live.measuredAtMs < memory.limitChangedAtMs + settleMs;
 }
 
 /** Solar targets move at their cadence, and only on a charger measurement taken after its last limit settled. */
