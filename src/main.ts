@@ -12,6 +12,9 @@ import { ChargerAdmission } from './chargers/admission/charger-admission.ts';
 import { ChargerDirectory } from './chargers/admission/charger-directory.ts';
 import { DEFAULT_PROFILE_EXPIRY_S, DEFAULT_WRITE_BUDGET_PER_DAY } from './chargers/ocpp16/ocpp16-adapter.ts';
 import { OcppServer } from './chargers/ocpp-server.ts';
+import { ChargerCertificates } from './chargers/security/charger-certificates.ts';
+import { openOcppListeners, openTlsStore } from './chargers/security/ocpp-tls.ts';
+import { chargerCertificateRouter } from './api/routes/charger-certificates.ts';
 import { loadQuirks, type QuirkTable } from './chargers/quirks/charger-quirks.ts';
 import { ControlLoop } from './control/control-loop.ts';
 import { LimitWriter } from './control/limit-writer.ts';
@@ -62,7 +65,7 @@ export interface SunplugOptions {
 export interface RunningSunplug {
   httpPort: number;
   ocppPort: number;
-  /** Base URL for chargers, without the identity: ws://127.0.0.1:PORT/ocpp */
+  /** Base URL for chargers, without the identity: ws://127.0.0.1:PORT/ocpp (wss:// under security profiles 2 and 3) */
   ocppUrl: string;
   service: SiteService;
   loop: ControlLoop;
@@ -135,8 +138,12 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   // OCPP admission (docs/chargers.md): security profile 1 unless the config says 0; unknown chargers wait as pending.
   const ocppLogger = logger.child({ part: 'ocpp' });
   const unknownChargers = config.ocpp.unknownChargers ?? 'pending';
+  const securityProfile = config.ocpp.securityProfile ?? 1;
+  const ocppListen = { ...config.ocpp, securityProfile };
+  // Profiles 2 and 3: the local CA and server certificate, or the installer's files; a broken one stops the start here.
+  const tlsStore = await openTlsStore(ocppListen, { dataDir: options.dataDir, clock, logger: ocppLogger });
   const admission = await ChargerAdmission.create({
-    clock, logger: ocppLogger, securityProfile: config.ocpp.securityProfile ?? 1, unknownChargers,
+    clock, logger: ocppLogger, securityProfile, unknownChargers,
     configured: config.chargers.map((c) => (c.password !== undefined ? { id: c.id, password: c.password } : { id: c.id })),
     store: settings,
   });
@@ -144,6 +151,8 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   const allChargers = (): ChargerConfig[] => siteSettings.chargers();
   const ocpp = new OcppServer({
     clock, logger: ocppLogger, voltageV: config.site.voltageV,
+    requireTls: securityProfile >= 2, requireClientCertificate: securityProfile === 3,
+    ...(config.ocpp.maxFrameBytes !== undefined ? { maxFrameBytes: config.ocpp.maxFrameBytes } : {}),
     admit: (request) => admission.admit(request),
     ocpp16: {
       safeCurrentA: config.site.safeCurrentA,
@@ -291,30 +300,25 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       },
     },
   }));
-  httpRoutes.push(planRouter({
-    nowMs: () => clock.nowMs(), hasCharger: (id) => allChargers().some((c) => c.id === id), plan: (id) => settings.chargerPlan(id),
-    async setPlan(chargerId, plan) {
-      await settings.setChargerPlan(chargerId, plan);
-      logger.info({ charger: chargerId, plan: plan ?? null }, plan ? 'charging plan set' : 'charging plan cleared');
-      await loop.trigger('settings');
-    },
-  }));
+  httpRoutes.push(chargerCertificateRouter(new ChargerCertificates({ securityProfile, tls: tlsStore, isKnown: (id) => admission.status(id) !== 'unknown' })));
   httpRoutes.push(sessionsExportRouter({ sessions: (q) => sessions.list(q), timeZone: () => config.site.timezone, chargerName: (id) => allChargers().find((c) => c.id === id)?.name ?? id, nowMs: () => clock.nowMs() }));
   httpRoutes.push(tariffRouter({ configured: () => config.tariff !== undefined, outlook: (nowMs, horizonMs) => tariff.outlook(nowMs, horizonMs), nowMs: () => clock.nowMs() }));
   const auth = setupAuthentication({ mode: options.authentication ?? 'required', db, clock, logger: logger.child({ part: 'auth' }) });
   const http = createServer(createHttpApp(service, logger.child({ part: 'http' }), chargerDirectory, { routes: httpRoutes, guard: auth.guard }));
   const io = attachDashboardSocket(http, service, auth.socket);
   const httpPort = await listen(http, config.http.port, config.http.host);
-  const ocppPort = await ocpp.listen(config.ocpp.port, config.ocpp.host);
+  const ocppListeners = await openOcppListeners(ocpp, ocppListen, tlsStore, { clock, logger: ocppLogger });
+  const ocppPort = ocppListeners.port;
   poller.start();
   loop.start();
   logger.info({ httpPort, ocppPort, meters: config.meters.length, chargers: config.chargers.length }, 'Sunplug started');
 
   return {
-    httpPort, ocppPort, ocppUrl: `ws://127.0.0.1:${ocppPort}/ocpp`, service, loop, poller, ocpp,
+    httpPort, ocppPort, ocppUrl: ocppListeners.url, service, loop, poller, ocpp,
     async close() {
       await loop.stop();
       await poller.stop();
+      ocppListeners.stop();
       await ocpp.close();
       await links.close();
       tariff.stop();

@@ -1,4 +1,6 @@
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import rpc from 'ocpp-rpc';
 import type { RPC_ClientOptions } from 'ocpp-rpc/lib/client.js';
 import type * as ServerClientModule from 'ocpp-rpc/lib/server-client.js';
@@ -209,6 +211,19 @@ export interface OcppHandshake {
   remoteAddress?: string;
   /** Basic-auth password, only when its user name equals the identity. */
   password?: Buffer;
+  /** True when the upgrade came over TLS (wss://). */
+  secure: boolean;
+  /** The client certificate the charger presented over TLS (security profile 3), if any. */
+  clientCertificate?: ClientCertificateInfo;
+}
+
+export interface ClientCertificateInfo {
+  /** True when it chains to a CA the TLS server trusts and is within its validity. */
+  verified: boolean;
+  /** Why it was not verified (the TLS library's code, e.g. CERT_HAS_EXPIRED). */
+  problem?: string;
+  commonName?: string;
+  fingerprint256?: string;
 }
 
 /** `session` travels with an accepted connection (OcppConnection.session), e.g. to mark it as awaiting approval. */
@@ -219,6 +234,8 @@ export interface RpcServerOptions {
   logger: Logger;
   callTimeoutMs?: number;
   pingIntervalMs?: number;
+  /** Largest frame accepted, bytes; a bigger one closes that socket with 1009 (ws default would be 100 MiB). */
+  maxFrameBytes?: number;
 }
 
 /** ocpp-rpc's RPCServer with typed auth, connection and listen. */
@@ -232,6 +249,7 @@ export class OcppRpcServer {
       callConcurrency: 1, // OCPP allows one outbound CALL in flight per connection.
       ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+      ...(options.maxFrameBytes !== undefined ? { wssOptions: { maxPayload: options.maxFrameBytes } } : {}),
     });
     this.server.on('error', (error: unknown) => options.logger.error({ err: error }, 'ocpp: server error'));
     this.server.on('upgradeAborted', (event: { identity?: string; error?: unknown }) => {
@@ -248,6 +266,7 @@ export class OcppRpcServer {
         protocols: handshake.protocols,
         ...(handshake.remoteAddress !== undefined ? { remoteAddress: handshake.remoteAddress } : {}),
         ...(handshake.password !== undefined ? { password: handshake.password } : {}),
+        ...tlsFacts(handshake.request.socket),
       };
       decide(info).then((verdict) => {
         if (verdict.accept) accept(verdict.session ?? {}, verdict.protocol);
@@ -264,6 +283,11 @@ export class OcppRpcServer {
       const identity = client.identity ?? client.handshake.identity;
       listener(new OcppConnection(client, identity, this.options.logger.child({ chargerId: identity })));
     });
+  }
+
+  /** Serves WebSocket upgrades arriving at a server Sunplug created itself (e.g. the https server of wss://). */
+  attach(httpServer: HttpServer): void {
+    httpServer.on('upgrade', this.server.handleUpgrade);
   }
 
   /** Listens on plain HTTP and returns the bound port (works with port 0). */
@@ -320,6 +344,25 @@ export class OcppClientConnection extends OcppConnection {
   onOpen(listener: () => void): void {
     this.client.on('open', () => listener());
   }
+}
+
+/** Whether the socket is TLS, and what its peer's certificate says (read before ocpp-rpc hands the socket to ws). */
+function tlsFacts(socket: unknown): { secure: boolean; clientCertificate?: ClientCertificateInfo } {
+  if (!(socket instanceof TLSSocket)) return { secure: false };
+  const peer = socket.getPeerCertificate();
+  // An empty object means the client sent no certificate.
+  if (peer === null || typeof peer !== 'object' || Object.keys(peer).length === 0) return { secure: true };
+  const commonName = typeof peer.subject?.CN === 'string' ? peer.subject.CN : undefined;
+  const problem = socket.authorizationError;
+  return {
+    secure: true,
+    clientCertificate: {
+      verified: socket.authorized,
+      ...(problem !== undefined && problem !== null ? { problem: String(problem) } : {}),
+      ...(commonName !== undefined ? { commonName } : {}),
+      ...(typeof peer.fingerprint256 === 'string' ? { fingerprint256: peer.fingerprint256 } : {}),
+    },
+  };
 }
 
 function errorMessage(error: unknown): string {

@@ -1,3 +1,5 @@
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import { bootIdentityOf, servePendingCharger, type BootIdentity } from './admission/pending-charger.ts';
@@ -25,6 +27,15 @@ export interface AdmitRequest {
   remoteAddress?: string;
   /** Basic-auth password sent with the upgrade (security profile 1), when its user name is the id. Never log it. */
   password?: Buffer;
+  /** The charger presented a client certificate of our CA whose common name is its id (security profile 3). */
+  certificateVerified?: boolean;
+}
+
+/** The certificate and key of the wss:// server, and the CA that client certificates must chain to. */
+export interface OcppTlsMaterial {
+  certPem: string;
+  keyPem: string;
+  caPem?: string;
 }
 
 /** Per-version adapter settings. */
@@ -50,7 +61,15 @@ export interface OcppServerOptions {
   messageLog?: OcppMessageLog;
   /** Interval a pending charger is told to wait before its next BootNotification, s. Default 30. */
   pendingBootIntervalS?: number;
+  /** Largest OCPP frame accepted, bytes; a charger sending a bigger one is disconnected (1009). Default 65536. */
+  maxFrameBytes?: number;
+  /** Security profiles 2 and 3: refuse upgrades that did not come over TLS (on whatever server they arrive). */
+  requireTls?: boolean;
+  /** Security profile 3: a client certificate from our CA whose common name is the charger id is required. */
+  requireClientCertificate?: boolean;
 }
+
+export const DEFAULT_MAX_FRAME_BYTES = 65_536;
 
 /** What the server knows about a charger's connection, whatever its protocol and admission state. */
 export interface ChargerConnectionInfo {
@@ -89,6 +108,7 @@ export class OcppServer {
   private readonly connectedAtMs = new Map<OcppConnection, number>();
   private readonly boots = new Map<string, { boot: BootIdentity; atMs: number }>();
   private readonly messageLog: OcppMessageLog;
+  private tlsServer: HttpsServer | undefined;
 
   constructor(private readonly options: OcppServerOptions) {
     this.transactionIds = new TransactionIdSource(options.clock);
@@ -104,6 +124,7 @@ export class OcppServer {
       logger: options.logger,
       ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     });
     this.rpc.auth((handshake) => this.decide(handshake));
     this.rpc.onConnection((connection) => this.onConnection(connection));
@@ -112,6 +133,44 @@ export class OcppServer {
   /** Starts listening; returns the bound port (pass 0 for an ephemeral one). */
   listen(port: number, host?: string): Promise<number> {
     return this.rpc.listen(port, host);
+  }
+
+  /**
+   * Starts the wss:// listener (security profiles 2 and 3); returns the bound port. TLS 1.2 at least (OCPP security
+   * whitepaper). A client certificate is asked for when `requireClientCertificate` is set, but not enforced by the TLS
+   * layer: the upgrade is then refused with 401 and a log line that says why, instead of a bare handshake failure.
+   */
+  async listenTls(port: number, host: string | undefined, material: OcppTlsMaterial): Promise<number> {
+    if (this.tlsServer !== undefined) throw new Error('the TLS listener is already running');
+    const requestCert = this.options.requireClientCertificate === true;
+    const server = createHttpsServer({
+      cert: material.certPem, key: material.keyPem, minVersion: 'TLSv1.2',
+      requestCert, rejectUnauthorized: false,
+      ...(requestCert && material.caPem !== undefined ? { ca: [material.caPem] } : {}),
+    }, (_request, response) => {
+      response.statusCode = 404;
+      response.end();
+    });
+    server.on('tlsClientError', (error) => this.options.logger.info({ reason: error.message }, 'ocpp: TLS handshake failed'));
+    this.rpc.attach(server);
+    this.tlsServer = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Loads a renewed server certificate; connections that exist keep theirs, new ones get the new one. */
+  updateTlsMaterial(material: OcppTlsMaterial): void {
+    const requestCert = this.options.requireClientCertificate === true;
+    this.tlsServer?.setSecureContext({
+      cert: material.certPem, key: material.keyPem, minVersion: 'TLSv1.2',
+      ...(requestCert && material.caPem !== undefined ? { ca: [material.caPem] } : {}),
+    });
   }
 
   /** The adapter of a charger that has connected at least once since start (it reports 'offline' while away). */
@@ -185,6 +244,12 @@ export class OcppServer {
     const open = [...this.connections.values()];
     await Promise.all(open.map((connection) => connection.close({ code: 1001, reason: 'Server shutting down' })));
     await this.rpc.close();
+    const tls = this.tlsServer;
+    if (tls !== undefined) {
+      this.tlsServer = undefined;
+      tls.closeAllConnections();
+      await new Promise<void>((resolve) => tls.close(() => resolve()));
+    }
   }
 
   private async decide(handshake: OcppHandshake): Promise<AuthVerdict> {
@@ -198,11 +263,17 @@ export class OcppServer {
       this.options.logger.info({ identity, offered: [...handshake.protocols] }, 'ocpp: no supported subprotocol');
       return { accept: false, code: 400, message: 'No supported OCPP subprotocol' };
     }
+    const transportProblem = this.transportProblem(handshake);
+    if (transportProblem !== undefined) {
+      this.options.logger.warn({ identity, remoteAddress: handshake.remoteAddress, reason: transportProblem.reason }, 'ocpp: connection refused');
+      return { accept: false, code: transportProblem.code, message: transportProblem.message };
+    }
     const verdict = await this.options.admit({
       identity,
       protocol,
       ...(handshake.remoteAddress !== undefined ? { remoteAddress: handshake.remoteAddress } : {}),
       ...(handshake.password !== undefined ? { password: handshake.password } : {}),
+      ...(this.options.requireClientCertificate === true ? { certificateVerified: true } : {}),
     });
     const session = handshake.remoteAddress !== undefined ? { remoteAddress: handshake.remoteAddress } : {};
     if (verdict === 'accept') return { accept: true, protocol, session };
@@ -210,6 +281,21 @@ export class OcppServer {
     // Never the password, not even its length: the admission has logged the reason already.
     this.options.logger.debug({ identity, remoteAddress: handshake.remoteAddress, verdict }, 'ocpp: connection refused');
     return { accept: false, code: 401, message: 'Unauthorized' };
+  }
+
+  /** Security profiles 2 and 3: TLS, and for 3 a valid client certificate naming this charger. */
+  private transportProblem(handshake: OcppHandshake): { code: number; message: string; reason: string } | undefined {
+    if (this.options.requireTls !== true && this.options.requireClientCertificate !== true) return undefined;
+    if (!handshake.secure) return { code: 403, message: 'TLS required (wss://)', reason: 'not over TLS' };
+    if (this.options.requireClientCertificate !== true) return undefined;
+    const certificate = handshake.clientCertificate;
+    const unauthorized = (reason: string): { code: number; message: string; reason: string } => ({ code: 401, message: 'Unauthorized', reason });
+    if (certificate === undefined) return unauthorized('no client certificate (security profile 3)');
+    if (!certificate.verified) return unauthorized(`client certificate not accepted: ${certificate.problem ?? 'not issued by the Sunplug CA'}`);
+    if (certificate.commonName !== handshake.identity) {
+      return unauthorized(`client certificate is for "${certificate.commonName ?? '(no common name)'}", not this charger id`);
+    }
+    return undefined;
   }
 
   private onConnection(connection: OcppConnection): void {

@@ -100,9 +100,22 @@ export const batteryConfigSchema = z.strictObject({
 export const ocppConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8887),
   host: z.string().default('0.0.0.0'),
-  securityProfile: z.union([z.literal(0), z.literal(1)]).optional()
-    .describe('OCPP security profile. 1 (default): HTTP Basic auth with a password per charger. 0: no authentication, '
-      + 'only for a network you fully trust (logged as a warning). Profiles 2 and 3 (TLS) are not supported yet'),
+  securityProfile: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional()
+    .describe('OCPP security profile. 1 (default): HTTP Basic auth with a password per charger. 2: the same passwords '
+      + 'over TLS (wss:// on tlsPort only). 3: TLS with a client certificate per charger from Sunplug\'s CA. 0: no '
+      + 'authentication, only for a network you fully trust (logged as a warning)'),
+  tlsPort: z.number().int().min(0).max(65535).default(8443)
+    .describe('Port of wss:// for security profiles 2 and 3 (the plain port is then closed)'),
+  tls: z.strictObject({
+    certFile: z.string().min(1).optional().describe('PEM server certificate (chain) to use instead of the generated one'),
+    keyFile: z.string().min(1).optional().describe('PEM private key of certFile'),
+    caFile: z.string().min(1).optional()
+      .describe('PEM CA that charger client certificates must chain to (profile 3 with certFile)'),
+    hostNames: z.array(z.string().min(1).max(253)).max(32).default([])
+      .describe('Extra DNS names or IP addresses for the generated server certificate (host names and LAN addresses are added)'),
+  }).optional().describe('TLS for security profiles 2 and 3; default: a local CA and server certificate in the data directory'),
+  maxFrameBytes: z.number().int().min(4096).max(16_777_216).optional()
+    .describe('Largest OCPP frame a charger may send, bytes (default 65536); a bigger one closes its connection'),
   unknownChargers: z.enum(['pending', 'reject', 'accept']).optional()
     .describe('Chargers that are not in this file: "pending" (default) lets them connect and wait for approval in the '
       + 'API, "reject" refuses them, "accept" controls any charger that connects (security profile 0 only)'),
@@ -152,7 +165,7 @@ export const configSchema = z.strictObject({
   chargers: z.array(chargerConfigSchema).default([]),
   circuits: z.array(circuitConfigSchema).default([]),
   battery: batteryConfigSchema.optional(),
-  ocpp: ocppConfigSchema.default({ port: 8887, host: '0.0.0.0' }),
+  ocpp: ocppConfigSchema.default({ port: 8887, host: '0.0.0.0', tlsPort: 8443 }),
   http: z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
     host: z.string().default('0.0.0.0'),
@@ -166,6 +179,16 @@ export const configSchema = z.strictObject({
     ctx.addIssue({
       code: 'custom', path: ['ocpp', 'unknownChargers'],
       message: '"accept" needs ocpp.securityProfile: 0 (an unknown charger has no password); use "pending" and approve it',
+    });
+  }
+  const tls = config.ocpp.tls;
+  if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['ocpp', 'tls'], message: 'certFile and keyFile go together' });
+  }
+  if (config.ocpp.securityProfile === 3 && tls?.certFile !== undefined && tls.caFile === undefined) {
+    ctx.addIssue({
+      code: 'custom', path: ['ocpp', 'tls', 'caFile'],
+      message: 'security profile 3 with your own certFile needs caFile: the CA that signs the chargers\' client certificates',
     });
   }
   const meterIds = new Set<string>();

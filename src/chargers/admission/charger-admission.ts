@@ -19,7 +19,17 @@ import { generatePassword, hashPassword, PasswordVerifier } from '../security/ch
  * refusals are kept in memory, bounded, for the installer view.
  */
 
-export type SecurityProfile = 0 | 1;
+/**
+ * 2 is profile 1 over TLS (wss://, same passwords). 3 replaces passwords by client certificates from Sunplug's CA:
+ * the OcppServer checks the certificate (its common name must be the charger id) before admission is asked, and
+ * admission then treats the charger as authenticated; unknown ones still wait as pending until approved.
+ */
+export type SecurityProfile = 0 | 1 | 2 | 3;
+
+/** Profiles that authenticate chargers with Basic-auth passwords. */
+export function usesPasswords(profile: SecurityProfile): boolean {
+  return profile === 1 || profile === 2;
+}
 export type UnknownChargerPolicy = 'pending' | 'reject' | 'accept';
 
 export interface ApprovalRecord {
@@ -70,7 +80,7 @@ export interface PendingCharger {
 export interface Refusal {
   id: string;
   atMs: number;
-  reason: 'unknown-charger' | 'missing-password' | 'wrong-password' | 'invalid-id' | 'too-many-pending';
+  reason: 'unknown-charger' | 'missing-password' | 'wrong-password' | 'missing-certificate' | 'invalid-id' | 'too-many-pending';
   remoteAddress?: string;
   count: number;
 }
@@ -110,7 +120,7 @@ export class ChargerAdmission {
     const admission = new ChargerAdmission(options, hashes, verifier);
     if (options.securityProfile === 0) {
       options.logger.warn('ocpp: security profile 0: chargers connect WITHOUT a password; anyone on the network can pose as a charger (set ocpp.securityProfile: 1)');
-    } else {
+    } else if (usesPasswords(options.securityProfile)) {
       const without = options.configured.filter((c) => c.password === undefined && options.store.approvals().get(c.id)?.passwordHash === undefined);
       if (without.length > 0) {
         options.logger.info({ chargers: without.map((c) => c.id) }, 'ocpp: configured chargers without a password wait as pending until approved');
@@ -133,7 +143,19 @@ export class ChargerAdmission {
       logger.info({ remoteAddress }, 'ocpp: charger id refused (letters, digits, _ . : - only, at most 64)');
       return 'reject';
     }
-    if (this.options.securityProfile >= 1) {
+    if (this.options.securityProfile === 3) {
+      if (request.certificateVerified !== true) {
+        this.refuse(id, 'missing-certificate', remoteAddress);
+        logger.warn({ chargerId: id, remoteAddress }, 'ocpp: charger refused: no valid client certificate (security profile 3)');
+        return 'unauthorized';
+      }
+      if (this.isKnown(id)) {
+        this.pendingChargers.delete(id);
+        return 'accept';
+      }
+      return this.unknown(id, remoteAddress);
+    }
+    if (usesPasswords(this.options.securityProfile)) {
       const hash = this.passwordHashOf(id);
       if (hash !== undefined) {
         if (request.password === undefined) {
@@ -168,7 +190,7 @@ export class ChargerAdmission {
       return { ok: false, code: 'not_found', message: `no configured, approved or pending charger "${id}"` };
     }
     const approvedAtMs = stored?.approvedAtMs ?? clock.nowMs();
-    if (this.options.securityProfile === 0) {
+    if (!usesPasswords(this.options.securityProfile)) {
       if (this.isKnown(id) && !this.pendingChargers.has(id)) return { ok: false, code: 'already_approved', message: `charger "${id}" is already approved` };
       await store.saveApproval(id, { ...stored, approvedAtMs });
       this.pendingChargers.delete(id);
@@ -191,10 +213,10 @@ export class ChargerAdmission {
   status(id: string): AdmissionStatus {
     if (this.pendingChargers.has(id)) return 'pending';
     if (this.configuredIds.has(id)) {
-      return this.options.securityProfile >= 1 && this.passwordHashOf(id) === undefined ? 'pending' : 'configured';
+      return usesPasswords(this.options.securityProfile) && this.passwordHashOf(id) === undefined ? 'pending' : 'configured';
     }
     if (this.options.store.approvals().has(id)) {
-      return this.options.securityProfile >= 1 && this.passwordHashOf(id) === undefined ? 'pending' : 'approved';
+      return usesPasswords(this.options.securityProfile) && this.passwordHashOf(id) === undefined ? 'pending' : 'approved';
     }
     if (this.autoAccepted.has(id)) return 'auto-accepted';
     return 'unknown';

@@ -2,7 +2,7 @@ import type { ChargerStatus } from '../../domain/charger-state.ts';
 import type { OcppLogEntry } from '../message-log.ts';
 import type { OcppServer } from '../ocpp-server.ts';
 import { reportsSmartCharging, type SmartChargingReport } from '../smart-charging-report.ts';
-import type { AdmissionStatus, ApproveResult, ChargerAdmission, Refusal, UnknownChargerPolicy } from './charger-admission.ts';
+import type { AdmissionStatus, ApproveResult, ChargerAdmission, Refusal, SecurityProfile, UnknownChargerPolicy } from './charger-admission.ts';
 
 /**
  * The installer's view of the chargers (HTTP API `GET /api/v1/chargers`, approval, OCPP log): configured, approved and
@@ -34,7 +34,7 @@ export interface ChargerListEntry {
 }
 
 export interface ChargerListing {
-  security: { profile: 0 | 1; insecure: boolean; warning: string | null };
+  security: { profile: SecurityProfile; insecure: boolean; warning: string | null };
   unknownChargers: UnknownChargerPolicy;
   chargers: ChargerListEntry[];
   /** Recent refused connection attempts, newest first (never with the password tried). */

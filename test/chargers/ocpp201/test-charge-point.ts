@@ -21,6 +21,8 @@ export interface TestChargePointOptions {
   protocols?: string[];
   /** `Component.Variable` (or `Component.Variable[instance]`) values replacing or adding to the defaults. */
   variables?: Readonly<Record<string, string>>;
+  /** Passed to the `ws` client, e.g. the CA, client certificate and key for wss:// (security profiles 2 and 3). */
+  wsOptions?: WebSocket.ClientOptions;
 }
 
 /** A CALL the CSMS made, as received, with what we answered. */
@@ -111,7 +113,7 @@ export class TestChargePoint {
     for (const [key, value] of Object.entries(options.variables ?? {})) {
       this.variables.set(key, { value, readonly: this.variables.get(key)?.readonly ?? false });
     }
-    this.ws = new WebSocket(`${options.url}/${encodeURIComponent(options.id)}`, options.protocols ?? ['ocpp2.0.1']);
+    this.ws = new WebSocket(`${options.url}/${encodeURIComponent(options.id)}`, options.protocols ?? ['ocpp2.0.1'], options.wsOptions ?? {});
     this.ws.on('message', (data: Buffer) => this.onFrame(data.toString('utf8')));
     this.registerHandlers();
   }
