@@ -105,7 +105,14 @@ export class OcppConnection {
     client.on('badMessage', (event: { error?: unknown }) => {
       this.logger.warn({ err: event.error }, 'ocpp: malformed frame (answered with CALLERROR when possible)');
     });
-    client.on('socketError', (error: unknown) => this.logger.debug({ err: error }, 'ocpp: socket error'));
+    client.on('socketError', (error: unknown) => {
+      if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        // ws has closed the socket with 1009; the charger reconnects, and the oversized frame is gone.
+        this.logger.warn('ocpp: charger sent a frame above the size limit (ocpp.maxFrameBytes); connection closed');
+        return;
+      }
+      this.logger.debug({ err: error }, 'ocpp: socket error');
+    });
   }
 
   /** The negotiated subprotocol ('' when none). */

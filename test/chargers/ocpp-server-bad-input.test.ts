@@ -78,6 +78,48 @@ describe('the OCPP server under bad input', () => {
     good.ws.close();
   });
 
+  it('closes the socket of a charger that sends a frame above the size limit (1009); others carry on', async () => {
+    const big = new RawCharger(t.url, 'raw1');
+    const good = new RawCharger(t.url, 'raw2');
+    await Promise.all([big.open(), good.open()]);
+    // Just under the 64 kB default: served like any other call.
+    const nearLimit = await big.call('d1', 'DataTransfer', { vendorId: 'x', data: 'a'.repeat(60_000) });
+    assert.deepEqual((nearLimit as unknown[]).slice(0, 2), [3, 'd1']);
+    const closed = once(big.ws, 'close');
+    const serverSide = new Promise<DisconnectInfo>((resolve) => {
+      const off = t.server.onChargerDisconnected((adapter, info) => {
+        if (adapter.id !== 'raw1') return;
+        off();
+        resolve(info);
+      });
+    });
+    big.ws.send(JSON.stringify([2, 'd2', 'DataTransfer', { vendorId: 'x', data: 'a'.repeat(70_000) }]));
+    const [code] = await closed;
+    assert.equal(code, 1009, 'closed as "message too big"');
+    assert.equal((await serverSide).replaced, false, 'the server dropped the charger');
+    assert.ok(log.lines.some((line) => String(line.msg).includes('above the size limit')), 'logged');
+    const reply = await good.call('g1', 'Heartbeat', {});
+    assert.deepEqual((reply as unknown[]).slice(0, 2), [3, 'g1'], 'the other charger is unaffected');
+    const again = new RawCharger(t.url, 'raw1');
+    await again.open();
+    assert.deepEqual((await again.call('h9', 'Heartbeat', {}) as unknown[]).slice(0, 2), [3, 'h9'], 'the server still accepts connections');
+    again.ws.close();
+    good.ws.close();
+  });
+
+  it('takes its frame limit from the settings (ocpp.maxFrameBytes)', async () => {
+    const small = await startTestServer({ known: ['raw1'], maxFrameBytes: 8192 });
+    try {
+      const raw = new RawCharger(small.url, 'raw1');
+      await raw.open();
+      const closed = once(raw.ws, 'close');
+      raw.ws.send(JSON.stringify([2, 'd3', 'DataTransfer', { vendorId: 'x', data: 'a'.repeat(10_000) }]));
+      assert.equal((await closed)[0], 1009);
+    } finally {
+      await small.server.close();
+    }
+  });
+
   it('refuses a connection without a subprotocol, or with none it supports', async () => {
     assert.equal(await refusal(t.url, 'raw1'), 400);
     assert.equal(await refusal(t.url, 'raw1', ['ocpp1.5']), 400);
