@@ -10,7 +10,8 @@
 import type { MeterReading, MeterRole } from '../domain/meter-reading.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
-import { ModbusError, ModbusLink } from './modbus/modbus-link.ts';
+import { ModbusError, ModbusLink, type ModbusTransport } from './modbus/modbus-link.ts';
+import type { SerialLineSettings } from './modbus/serial-line.ts';
 import type { ProfileCatalog } from './profiles/profile-catalog.ts';
 import { createProfileMeter, readResolved, resolveRegister, wordKey } from './profiles/profile-meter.ts';
 import { isSunSpecRole, roleUnit, type DeviceProfile } from './profiles/profile-schema.ts';
@@ -23,8 +24,11 @@ export const DEFAULT_SCAN_PORTS = [502, 1502] as const;
 export const DEFAULT_SCAN_UNITS = [1, 2, 3, 71, 126, 200, 201, 202, 203, 204, 240] as const;
 
 export interface ScanOptions {
+  /** Modbus TCP: the host and the ports to try. Ignored when `serial` is given. */
   host: string;
   ports: readonly number[];
+  /** Modbus RTU: the serial port of an RS-485 bus; devices found on it have `host` = its path and `port` 0. */
+  serial?: SerialLineSettings;
   units: readonly number[];
   /** Per request; also the connect timeout. */
   timeoutMs: number;
@@ -35,8 +39,12 @@ export interface ScanOptions {
 }
 
 export interface FoundDevice {
+  /** The TCP host, or the serial port's path for a device found on an RS-485 bus. */
   host: string;
+  /** The TCP port; 0 on a serial bus. */
   port: number;
+  /** Set for a device found on an RS-485 bus (Modbus RTU). */
+  serialLine?: SerialLineSettings;
   unit: number;
   manufacturer: string | null;
   model: string | null;
@@ -80,9 +88,12 @@ const MAX_PROBE_TIMEOUTS = 2;
 export async function scanDevices(options: ScanOptions): Promise<ScanReport> {
   const report: ScanReport = { devices: [], silent: [], unrecognised: [], unreachable: [] };
   const models = options.models ?? new ModelCatalog();
-  for (const port of options.ports) {
+  const targets: { port: number; transport: ModbusTransport }[] = options.serial !== undefined
+    ? [{ port: 0, transport: { kind: 'rtu', ...options.serial } }]
+    : options.ports.map((port) => ({ port, transport: { kind: 'tcp', host: options.host, port } }));
+  for (const { port, transport } of targets) {
     const link = new ModbusLink({
-      host: options.host, port, clock: options.clock, logger: options.logger, timeoutMs: options.timeoutMs,
+      transport, clock: options.clock, logger: options.logger, timeoutMs: options.timeoutMs,
       // No backoff: a scan asks each unit once and moves on; a refused port is given up after one attempt.
       interFrameGapMs: 5, backoffInitialMs: 0, backoffMaxMs: 0,
     });
@@ -152,7 +163,7 @@ async function sunspecDevices(options: ScanOptions & { models: ModelCatalog }, l
     const powerW = suggestion.powerW !== undefined ? suggestion.powerW
       : await sunspecPower(options.models, link, unit, group, role, suggestion.sign).catch(() => null);
     found.push({
-      host: options.host, port, unit,
+      ...where(options, port), unit,
       manufacturer: info.manufacturer ?? null, model: info.model ?? null, serial: info.serial ?? null,
       sunspecModels: ids, powerW, role, roles, device: suggestion.device, match: 'sunspec', alsoPossible: [],
     });
@@ -235,7 +246,7 @@ async function probeProfiles(options: ScanOptions, link: ModbusLink, port: numbe
       kind: 'found',
       devices: [{
         // The registers do not say which model this is; the profile does not either, so the model stays unknown.
-        host: options.host, port, unit, manufacturer: best.manufacturer, model: null, serial: null,
+        ...where(options, port), unit, manufacturer: best.manufacturer, model: null, serial: null,
         sunspecModels: [], powerW: primary.powerW, role: primary.role, roles: readings.map((r) => r.role), device: best.id,
         match: 'registers', alsoPossible: fitting.map((f) => f.profile.id).filter((id) => id !== best.id),
       }],
@@ -269,6 +280,11 @@ async function readRole(options: ScanOptions, link: ModbusLink, profile: DeviceP
     options.logger.debug({ profile: profile.id, role, unit, err: error }, 'profile role does not read');
     return undefined;
   }
+}
+
+/** Where a found device is: host and port, or the serial port's path with its line settings. */
+function where(options: ScanOptions, port: number): Pick<FoundDevice, 'host' | 'port' | 'serialLine'> {
+  return options.serial === undefined ? { host: options.host, port } : { host: options.serial.path, port: 0, serialLine: options.serial };
 }
 
 function registerRoles(profile: DeviceProfile): MeterRole[] {

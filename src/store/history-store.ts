@@ -11,6 +11,8 @@ export interface PowerSample {
 
 export interface HistoryPoint extends PowerSample {
   atMs: number;
+  /** Minutes of data behind the averages (1 for a minute; up to 60 for an hour, 1440 for a day): energy = W × minutes / 60. */
+  minutes: number;
 }
 
 export type HistoryResolution = 'minute' | 'hour' | 'day';
@@ -81,15 +83,21 @@ export class HistoryStore {
     this.sums = emptySums();
   }
 
-  /** Averages in [fromMs, toMs), oldest first. Days are UTC days built from the hourly rows. */
+  /**
+   * Averages in [fromMs, toMs), oldest first. Days are UTC days built from the hourly rows, each hour weighted by its
+   * minutes of data, so that a day's `minutes` and averages give its energy.
+   */
   range(fromMs: number, toMs: number, resolution: HistoryResolution): HistoryPoint[] {
     const columns = 'grid_w AS gridW, pv_w AS pvW, home_w AS homeW, battery_w AS batteryW, chargers_w AS chargersW';
+    const weighted = (column: string, name: string): string =>
+      `SUM(${column} * minutes) / NULLIF(SUM(CASE WHEN ${column} IS NULL THEN 0 ELSE minutes END), 0) AS ${name}`;
     const sql = resolution === 'minute'
-      ? `SELECT minute_ms AS atMs, ${columns} FROM history_minute WHERE minute_ms >= ? AND minute_ms < ? ORDER BY minute_ms`
+      ? `SELECT minute_ms AS atMs, ${columns}, 1 AS minutes FROM history_minute WHERE minute_ms >= ? AND minute_ms < ? ORDER BY minute_ms`
       : resolution === 'hour'
-        ? `SELECT hour_ms AS atMs, ${columns} FROM history_hour WHERE hour_ms >= ? AND hour_ms < ? ORDER BY hour_ms`
-        : `SELECT (hour_ms / 86400000) * 86400000 AS atMs, AVG(grid_w) AS gridW, AVG(pv_w) AS pvW, AVG(home_w) AS homeW,
-             AVG(battery_w) AS batteryW, AVG(chargers_w) AS chargersW
+        ? `SELECT hour_ms AS atMs, ${columns}, minutes FROM history_hour WHERE hour_ms >= ? AND hour_ms < ? ORDER BY hour_ms`
+        : `SELECT (hour_ms / 86400000) * 86400000 AS atMs, ${weighted('grid_w', 'gridW')}, ${weighted('pv_w', 'pvW')},
+             ${weighted('home_w', 'homeW')}, ${weighted('battery_w', 'batteryW')}, ${weighted('chargers_w', 'chargersW')},
+             SUM(minutes) AS minutes
            FROM history_hour WHERE hour_ms >= ? AND hour_ms < ? GROUP BY hour_ms / 86400000 ORDER BY atMs`;
     return this.db.prepare(sql).all(fromMs, toMs) as HistoryPoint[];
   }

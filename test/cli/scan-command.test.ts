@@ -13,9 +13,26 @@ import { validateConfig } from '../../src/store/config-file.ts';
 import { RealClock } from '../../src/platform/clock.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { findFreePort, startModbusServer, type ModbusSimServer, type RegisterBank } from '../../src/sim/modbus-server.ts';
-import { startPymodbusServer, type PymodbusServer } from '../devices/support/external-peers.ts';
+import { hasPymodbus, startPymodbusServer, type PymodbusServer } from '../devices/support/external-peers.ts';
+import { hasSocat, startPtyPair, type PtyPair } from '../devices/support/pty-pair.ts';
 import { froniusInverterMap as inverter, froniusMeterMap as meter } from '../devices/support/fronius-sunspec-maps.ts';
 import { RawModbusPeer } from '../devices/support/raw-modbus-peer.ts';
+
+const missingRtuPeer = !(await hasSocat()) ? 'socat is not installed (apt-get install socat)'
+  : !(await hasPymodbus()) ? 'pymodbus with serial support is not importable by /usr/bin/python3 (apt-get install python3-pymodbus)' : undefined;
+
+// Eastron SDM630: input registers, float32 high word first; total 632.5 W.
+const sdm630: [number, number[]][] = [
+  [0x00, [0x4366, 0x8000, 0x4367, 0x4000, 0x4365, 0xc000, 0x4090, 0, 0x4010, 0, 0x3f00, 0, 0x4481, 0x6000, 0xc401, 0x6000, 0x42e6, 0]],
+  [0x34, [0x441e, 0x2000]], [0x48, [0x4640, 0xe600, 0x4429, 0x9000]],
+];
+
+/** The hand-built SunSpec float meter with another maker's name in Mn, so that no vendor profile claims it. */
+const acmeMeter: [number, number[]][] = meter.map(([address, words]): [number, number[]] => {
+  if (address !== 40002) return [address, words];
+  const name = [...'Acme Metering'].map((c) => c.charCodeAt(0)).concat(new Array<number>(32).fill(0)).slice(0, 32);
+  return [address, [...words.slice(0, 2), ...Array.from({ length: 16 }, (_, i) => (name[2 * i] ?? 0) * 256 + (name[2 * i + 1] ?? 0)), ...words.slice(18)]];
+});
 
 const BIN = fileURLToPath(new URL('../../bin/sunplug.js', import.meta.url));
 
@@ -49,6 +66,45 @@ class HandBank implements RegisterBank {
     return out.every((w) => w !== undefined) ? out as number[] : undefined;
   }
 }
+
+describe('sunplug scan --serial on an RS-485 bus (socat pty pair, pymodbus RTU server)', { skip: missingRtuPeer }, () => {
+  let pty: PtyPair;
+  let server: PymodbusServer;
+  before(async () => {
+    pty = await startPtyPair();
+    server = await startPymodbusServer({ 1: acmeMeter, 2: sdm630 }, { kind: 'rtu', path: pty.server, baudRate: 9600 });
+  });
+  after(async () => {
+    await server?.stop();
+    await pty?.close();
+  });
+
+  it('finds a SunSpec meter and an SDM630 on the bus, skips a silent unit, and prints a serial config snippet', async () => {
+    const { code, stdout, stderr } = await sunplug('scan', '--serial', pty.client, '--baud', '9600', '--units', '1-3', '--timeout', '300', '--json');
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+    const line = { serialPort: pty.client, baudRate: 9600, parity: 'none', stopBits: 1 };
+    assert.deepEqual(JSON.parse(stdout), [
+      {
+        unit: 1, manufacturer: 'Acme Metering', model: 'Smart Meter 63A', serial: '12345678', sunspecModels: [1, 213], powerW: -2345.5, role: 'grid',
+        ...line, roles: ['grid'], device: 'sunspec', match: 'sunspec', alsoPossible: [],
+      },
+      {
+        unit: 2, manufacturer: 'Eastron', model: null, serial: null, sunspecModels: [], powerW: 632.5, role: 'grid',
+        ...line, roles: ['grid'], device: 'eastron-sdm630', match: 'registers', alsoPossible: ['eastron-sdm120', 'eastron-sdm72'],
+      },
+    ]);
+
+    const text = await scan('--serial', pty.client, '--baud', '9600', '--units', '2,3', '--timeout', '300');
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, new RegExp(`${pty.client}: no answer from unit 3\\.`));
+    assert.match(text.stdout, /  unit 2: Eastron\n/);
+    const snippet = text.stdout.slice(text.stdout.indexOf('meters:'));
+    assert.equal(snippet.split('\n')[1], `  - { id: grid, role: grid, device: eastron-sdm630, modbus: { serial: { path: ${pty.client}, baudRate: 9600 }, unit: 2 } }`);
+    const config = validateConfig({ site: { mainFuseA: 25 }, ...parse(snippet) as object });
+    assert.deepEqual(config.meters[0]?.modbus, { serial: { path: pty.client, baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 }, unit: 2 });
+  });
+});
 
 describe('sunplug scan', () => {
   describe('against a pymodbus server with a hand-built SunSpec inverter (unit 1) and meter (unit 240)', () => {
@@ -185,10 +241,25 @@ describe('sunplug scan', () => {
       assert.match((await scan('--hots', 'h')).stderr, /Unknown option '--hots'/);
     });
 
-    it('says RTU scanning is not supported yet and exits 2', async () => {
-      const { code, stderr } = await scan('--serial', '/dev/ttyUSB0', '--baud', '9600');
-      assert.equal(code, 2);
-      assert.match(stderr, /RTU scanning is not supported yet/);
+    it('explains wrong serial options and exits 2', async () => {
+      const problem = async (...args: string[]): Promise<string> => {
+        const result = await scan(...args);
+        assert.equal(result.code, 2);
+        return result.stderr.split('\n')[0] ?? '';
+      };
+      assert.equal(await problem('--serial', '/dev/ttyUSB0'), 'sunplug scan: --serial needs --baud (the bus speed: 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)');
+      assert.equal(await problem('--serial', '/dev/ttyUSB0', '--baud', '9601'), 'sunplug scan: --baud "9601": one of 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200');
+      assert.equal(await problem('--baud', '9600'), 'sunplug scan: --baud, --parity and --stop-bits go with --serial PATH (the RS-485 adapter, e.g. /dev/ttyUSB0)');
+      assert.equal(await problem('--serial', '/dev/ttyUSB0', '--baud', '9600', '--parity', 'mark'), 'sunplug scan: --parity "mark": none, even or odd');
+      assert.equal(await problem('--serial', '/dev/ttyUSB0', '--baud', '9600', '--stop-bits', '3'), 'sunplug scan: --stop-bits "3": 1 or 2');
+      assert.equal(await problem('--serial', '/dev/ttyUSB0', '--baud', '9600', '--host', 'h'),
+        'sunplug scan: --serial scans an RS-485 bus; --host and --port are for Modbus TCP: give one or the other');
+    });
+
+    it('says when a serial port cannot be opened', async () => {
+      const { code, stdout } = await scan('--serial', '/nonexistent/ttyUSB9', '--baud', '9600', '--units', '1');
+      assert.equal(code, 1);
+      assert.match(stdout, /^Scanning the RS-485 bus on \/nonexistent\/ttyUSB9 \(9600 8N1\), units 1 \(timeout 500 ms\)\.\.\.\n\/nonexistent\/ttyUSB9: cannot connect: .*No such file or directory.*\.\n/);
     });
 
     it('exits 1 quickly when nothing listens on the host', async () => {

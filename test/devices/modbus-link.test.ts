@@ -4,7 +4,7 @@ import { ModbusError, ModbusLink, ModbusLinkPool } from '../../src/devices/modbu
 import { FakeClock, RealClock } from '../../src/platform/clock.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { startModbusServer, type ModbusSimServer, type RegisterBank } from '../../src/sim/modbus-server.ts';
-import { RawModbusPeer, ticks } from './support/raw-modbus-peer.ts';
+import { RawModbusPeer, ticks, until } from './support/raw-modbus-peer.ts';
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
@@ -148,6 +148,75 @@ describe('ModbusLink', () => {
     assert.equal(pool.get('127.0.0.1', 502), pool.get('127.0.0.1', 502));
     assert.notEqual(pool.get('127.0.0.1', 502), pool.get('127.0.0.1', 1502));
     await pool.close();
+  });
+
+  it('waits connectDelayMs after connecting before the first request (Huawei SDongle), and not again while connected', async () => {
+    const peer = await RawModbusPeer.start((frame, socket, self) => self.answer(socket, frame));
+    const clock = new FakeClock();
+    const link = linkTo(peer.port, { clock, interFrameGapMs: 0, connectDelayMs: 1500 });
+    let answered = false;
+    const first = link.readHoldingRegisters(1, 7, 1).then((words) => { answered = true; return words; });
+    await until(() => link.isConnected);
+    await clock.advance(1499);
+    await ticks(20);
+    assert.equal(peer.frames.length, 0, 'nothing sent during the pause');
+    assert.equal(answered, false);
+    await clock.advance(1);
+    assert.deepEqual(await first, [7]);
+    assert.deepEqual(await link.readHoldingRegisters(1, 8, 1), [8], 'no pause on a connection already open');
+    assert.equal(peer.connections, 1);
+    await link.close();
+    await peer.close();
+  });
+
+  it('parks a unit after repeated timeouts, fails it fast while parked, doubles the time, and frees it on an answer', async () => {
+    const silentUnits = new Set([5]);
+    const peer = await RawModbusPeer.start((frame, socket, self) => { if (!silentUnits.has(frame.unit)) self.answer(socket, frame); });
+    const clock = new FakeClock();
+    const link = linkTo(peer.port, { clock, interFrameGapMs: 0, timeoutMs: 100, parkAfterTimeouts: 2, parkInitialMs: 1000, parkMaxMs: 1500 });
+    const timeOut = async (): Promise<ModbusError> => {
+      const pending = rejection(link.readHoldingRegisters(5, 0, 1));
+      await until(() => peer.frames.length > sent);
+      sent = peer.frames.length;
+      await clock.advance(100);
+      return pending;
+    };
+    let sent = 0;
+    assert.equal((await timeOut()).kind, 'timeout');
+    assert.deepEqual(await link.readHoldingRegisters(1, 3, 1), [3], 'one timeout parks nothing; other units go on');
+    sent = peer.frames.length;
+    assert.equal((await timeOut()).kind, 'timeout');
+    const parked = await rejection(link.readHoldingRegisters(5, 0, 1));
+    assert.equal(parked.kind, 'parked');
+    assert.equal(parked.message, `127.0.0.1:${peer.port} unit 5: not answering (2 timeouts in a row), parked for another 1000 ms`);
+    assert.equal(peer.frames.length, sent, 'a parked unit costs the bus nothing');
+    assert.deepEqual(link.parkedUnits(), [{ unit: 5, untilMs: clock.nowMs() + 1000 }]);
+    assert.deepEqual(await link.readHoldingRegisters(1, 4, 1), [4]);
+    sent = peer.frames.length;
+    await clock.advance(1000);
+    assert.equal((await timeOut()).kind, 'timeout', 'tried again once the time is up');
+    assert.match((await rejection(link.readHoldingRegisters(5, 0, 1))).message, /parked for another 1500 ms$/, 'doubled, capped at parkMaxMs');
+    await clock.advance(1500);
+    silentUnits.clear();
+    assert.deepEqual(await link.readHoldingRegisters(5, 6, 1), [6]);
+    assert.deepEqual(link.parkedUnits(), []);
+    await link.close();
+    await peer.close();
+  });
+
+  it('fails clearly and backs off when a serial port cannot be opened', async () => {
+    const clock = new FakeClock();
+    const link = new ModbusLink({
+      transport: { kind: 'rtu', path: '/nonexistent/ttyUSB9', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 },
+      clock, logger: silentLogger(), interFrameGapMs: 0, backoffInitialMs: 1000,
+    });
+    const error = await rejection(link.readInputRegisters(1, 0, 2));
+    assert.equal(error.kind, 'connect');
+    assert.match(error.message, /^\/nonexistent\/ttyUSB9 unit 1: cannot connect: .*No such file or directory/);
+    const waiting = await rejection(link.readInputRegisters(2, 0, 2));
+    assert.equal(waiting.kind, 'backoff');
+    assert.match(waiting.message, /^\/nonexistent\/ttyUSB9 unit 2: not connected, next attempt in 1000 ms/);
+    await link.close();
   });
 
   it('rejects an aborted request, and requests after close', async () => {

@@ -2,22 +2,65 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
+import type { ChargingSession } from '../../src/domain/charging-session.ts';
+import { tariffConfigSchema } from '../../src/tariffs/tariff-config.ts';
 import { launchChromium } from '../support/browser.ts';
 import { eventually } from '../support/eventually.ts';
 import { startDemoStack, type DemoStack } from './demo-stack.ts';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+const ADMIN_PASSWORD = 'correct horse battery';
+const GRID_PRICE = 0.30;
+const FEED_IN_PRICE = 0.08;
+
+/** RFC 4180 rows (the export quotes only where needed). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false; else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { row.push(cell); cell = ''; } else if (ch === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; } else cell += ch;
+  }
+  return rows;
+}
 
 describe('the dashboard in headless Chromium', () => {
   let stack: DemoStack;
   let browser: Browser;
   let page: Page;
 
+  const open = async (route: string): Promise<void> => {
+    await page.evaluate((hash) => { location.hash = hash; }, `#/${route}`);
+    await page.locator(`section[data-page="${route}"]`).waitFor();
+  };
+  const screenshots = async (name: string): Promise<void> => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: new URL(`${name}-desktop.png`, ARTIFACTS).pathname, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: new URL(`${name}-phone.png`, ARTIFACTS).pathname, fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    assert.equal(overflow, false, `${name}: no horizontal scrolling on a phone`);
+  };
+
   before(async () => {
-    stack = await startDemoStack({ pvW: 2000 });
+    stack = await startDemoStack({
+      pvW: 2000,
+      authentication: 'required',
+      configure: (config) => ({
+        ...config,
+        tariff: tariffConfigSchema.parse({ kind: 'fixed', currency: 'EUR', pricePerKWh: GRID_PRICE, feedIn: { kind: 'fixed', pricePerKWh: FEED_IN_PRICE } }),
+      }),
+    });
     await stack.runSeconds(2);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     await page.goto(`${stack.baseUrl}/`);
   });
   after(async () => {
@@ -25,8 +68,17 @@ describe('the dashboard in headless Chromium', () => {
     await stack?.close();
   });
 
+  it('a first visit is sent to the first-run setup, which sets the admin password and opens the dashboard', async () => {
+    await page.waitForURL(/login\.html$/);
+    await page.locator('#confirm').waitFor({ state: 'visible' });
+    await page.locator('#password').fill(ADMIN_PASSWORD);
+    await page.locator('#confirm').fill(ADMIN_PASSWORD);
+    await page.locator('#submit').click();
+    await page.waitForURL((url) => !url.pathname.endsWith('login.html'));
+    await page.locator('section[data-page="live"]').waitFor();
+  });
+
   it('shows live PV, grid and home power that change as the simulated site changes', async () => {
-    await page.getByText('Live').waitFor();
     await eventually(async () => (await page.getByTestId('pv-power').textContent()) === '2.00 kW', 'PV 2.00 kW on the page');
     const gridBefore = await page.getByTestId('grid-power').textContent();
     stack.demo.setPvOverrideW(7500);
@@ -36,12 +88,14 @@ describe('the dashboard in headless Chromium', () => {
     assert.equal(await page.getByText('Demo: simulated devices').isVisible(), true);
   });
 
-  it('shows the charger with its status, limit and reason in plain words', async () => {
+  it('shows the charger with its status, limit and reason in plain words, and the tariff now', async () => {
     const card = page.locator('[data-charger-id="garage"]');
     await card.waitFor();
     assert.equal(await card.locator('h3').textContent(), 'Garage');
     await eventually(async () => (await card.locator('.reason').textContent())?.length, 'a reason on the card');
     assert.match(await card.locator('.reason').textContent() ?? '', /solar|surplus/i);
+    await eventually(async () => (await page.getByTestId('price-now').textContent()) === '€0.30/kWh', 'the grid price now');
+    assert.equal(await page.locator('.price-bars li').count(), 12, 'the next 12 hours');
   });
 
   it('a mode change on the page reaches the simulated charger as a new charging profile', async () => {
@@ -55,12 +109,78 @@ describe('the dashboard in headless Chromium', () => {
     assert.equal(await card.getByLabel('Fast').isChecked(), true);
   });
 
-  it('saves screenshots at phone and desktop width as test artifacts', async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: new URL('dashboard-desktop.png', ARTIFACTS).pathname, fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: new URL('dashboard-phone.png', ARTIFACTS).pathname, fullPage: true });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
-    assert.equal(overflow, false, 'no horizontal scrolling on a phone');
+  it('the plan mode shows its form, and the form checks its fields before sending', async () => {
+    const card = page.locator('[data-charger-id="garage"]');
+    await card.getByLabel('Plan').check();
+    const form = card.locator('form.plan');
+    await form.waitFor({ state: 'visible' });
+    await form.getByRole('button', { name: 'Save plan' }).click();
+    const departure = form.getByLabel('Departure');
+    assert.equal(await departure.getAttribute('aria-invalid'), 'true');
+    assert.match(await form.locator('.field-error').textContent() ?? '', /departure/i);
+    await card.getByLabel('Fast').check();
+    await eventually(() => stack.sunplug.service.state().chargers[0]!.mode === 'fast', 'back to fast on the server');
+    await form.waitFor({ state: 'hidden' });
+  });
+
+  it('walks a whole session: the charge shows its cost and solar share, then appears in the sessions page and the CSV', async () => {
+    // Half the car's power from the sun: PV 7.5 kW against a quiet household and an 11 kW car.
+    await stack.runSeconds(150);
+    await open('history');
+    await open('live');
+    const card = page.locator('[data-charger-id="garage"]');
+    await eventually(async () => (await card.locator('.cost').textContent())?.startsWith('€'), 'the running session\'s cost on the card');
+    assert.match(await card.locator('.solar-share').textContent() ?? '', /^\d+%$/);
+    await screenshots('live');
+
+    const meteredWh = stack.demo.wallbox!.energyWh;
+    assert.ok(meteredWh > 50, `the car charged (${meteredWh.toFixed(0)} Wh)`);
+    await stack.demo.wallbox!.unplug();
+    await stack.runSeconds(2);
+    const [session] = await (await page.context().request.get(`${stack.baseUrl}/api/v1/sessions`)).json() as ChargingSession[];
+    assert.ok(session && session.stoppedAtMs !== null, 'the session ended');
+    assert.ok(Math.abs(session.energyWh - meteredWh) <= 1, `session ${session.energyWh} Wh vs metered ${meteredWh.toFixed(1)} Wh`);
+    assert.ok(session.solarShare! > 0.2 && session.solarShare! < 0.9, `solar share ${session.solarShare}`);
+    const expectedCost = (session.energyWh / 1000) * (GRID_PRICE * (1 - session.solarShare!) + FEED_IN_PRICE * session.solarShare!);
+    assert.ok(Math.abs(session.cost! - expectedCost) < 0.005, `cost ${session.cost} vs ${expectedCost.toFixed(4)}`);
+    assert.equal(session.currency, 'EUR');
+
+    await open('sessions');
+    const row = page.locator(`[data-session-id="${session.id}"]`);
+    await row.waitFor();
+    const kwh = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(session.energyWh / 1000);
+    assert.equal(await row.locator('.energy').textContent(), `${kwh} kWh`);
+    assert.equal(await row.locator('.charger').textContent(), 'Garage');
+    assert.match(await row.locator('.cost').textContent() ?? '', /^€\d+\.\d\d$/);
+
+    // Filter by charger: the export link carries the filter; the browser downloads the file with its login cookie.
+    await page.getByLabel('Charger').selectOption('garage');
+    await eventually(async () => (await page.getByTestId('sessions-csv').getAttribute('href'))?.includes('chargerId=garage'), 'the filter in the CSV link');
+    const href = await page.getByTestId('sessions-csv').getAttribute('href');
+    assert.ok(href && !href.startsWith('/'), `a relative link: ${href}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sessions-csv').click()]);
+    assert.match(download.suggestedFilename(), /^sunplug-sessions-\d{4}-\d{2}-\d{2}\.csv$/);
+    const { readFile } = await import('node:fs/promises');
+    const rows = parseCsv(await readFile((await download.path())!, 'utf8'));
+    assert.deepEqual(rows[0], ['date', 'charger', 'card', 'owner', 'kWh', 'cost', 'currency', 'solar share %', 'duration']);
+    assert.equal(rows.length, 2, 'one session');
+    assert.equal(rows[1]![1], 'Garage');
+    assert.equal(Number(rows[1]![4]), Number((session.energyWh / 1000).toFixed(3)), 'the CSV has the metered energy');
+    assert.ok(Math.abs(Number(rows[1]![4]) * 1000 - meteredWh) <= 1);
+    assert.equal(rows[1]![5], session.cost!.toFixed(2));
+    assert.equal(rows[1]![6], 'EUR');
+    assert.match(rows[1]![0]!, /^2026-06-21T1\d:\d\d:\d\d\+02:00$/, 'the start in the site\'s time zone');
+    await screenshots('sessions');
+  });
+
+  it('the history page charts the day with uPlot and totals the energy the car took', async () => {
+    await open('history');
+    await page.locator('.chart .uplot').waitFor();
+    await eventually(async () => /kWh/.test(await page.getByTestId('history-totals').locator('.cars dd').textContent() ?? ''), 'the cars total');
+    const cars = await page.getByTestId('history-totals').locator('.cars dd').textContent();
+    assert.notEqual(cars, '0.00 kWh', 'the charge is in the day\'s history');
+    await page.getByLabel('Week').check();
+    await page.locator('table.energy tbody tr').first().waitFor();
+    await screenshots('history');
   });
 });

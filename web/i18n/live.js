@@ -25,7 +25,7 @@ export default {
     'plan.errorSoc': 'Battery level must be a whole number from 1 to 100.', 'plan.errorTarget': 'Enter the energy to add or a battery level.',
     'plan.unavailable': 'This Sunplug does not offer charging plans yet.',
     'tariff.title': 'Electricity price', 'tariff.now': 'Now', 'tariff.feedIn': 'feed-in', 'tariff.next': 'Price for the next {n} hours',
-    'tariff.cheapest': 'Cheapest: {time} at {price}', 'tariff.unknown': 'price unknown',
+    'tariff.cheapest': 'Cheapest: {time} at {price}', 'tariff.unknown': 'price unknown', 'tariff.flat': 'Same price all through these hours.',
     'tariff.status.stale': 'Prices could not be refreshed: showing the last known ones.', 'tariff.status.unavailable': 'No current prices available.',
   },
   'pt-BR': {
@@ -54,7 +54,7 @@ export default {
     'plan.errorSoc': 'O nível da bateria deve ser um número inteiro de 1 a 100.', 'plan.errorTarget': 'Informe a energia a adicionar ou um nível de bateria.',
     'plan.unavailable': 'Este Sunplug ainda não oferece planos de recarga.',
     'tariff.title': 'Preço da energia', 'tariff.now': 'Agora', 'tariff.feedIn': 'injeção', 'tariff.next': 'Preço nas próximas {n} horas',
-    'tariff.cheapest': 'Mais barato: {time} a {price}', 'tariff.unknown': 'preço desconhecido',
+    'tariff.cheapest': 'Mais barato: {time} a {price}', 'tariff.unknown': 'preço desconhecido', 'tariff.flat': 'Mesmo preço em todas estas horas.',
     'tariff.status.stale': 'Não foi possível atualizar os preços: mostrando os últimos conhecidos.', 'tariff.status.unavailable': 'Nenhum preço atual disponível.',
   },
   fr: {
@@ -83,7 +83,7 @@ export default {
     'plan.errorSoc': 'Le niveau de batterie doit être un entier de 1 à 100.', 'plan.errorTarget': 'Indiquez l’énergie à ajouter ou un niveau de batterie.',
     'plan.unavailable': 'Ce Sunplug ne propose pas encore de plans de recharge.',
     'tariff.title': 'Prix de l’électricité', 'tariff.now': 'Maintenant', 'tariff.feedIn': 'injection', 'tariff.next': 'Prix des {n} prochaines heures',
-    'tariff.cheapest': 'Le moins cher : {time} à {price}', 'tariff.unknown': 'prix inconnu',
+    'tariff.cheapest': 'Le moins cher : {time} à {price}', 'tariff.unknown': 'prix inconnu', 'tariff.flat': 'Même prix sur toutes ces heures.',
     'tariff.status.stale': 'Les prix n’ont pas pu être actualisés : derniers prix connus.', 'tariff.status.unavailable': 'Aucun prix actuel disponible.',
   },
   de: {
@@ -112,7 +112,7 @@ export default {
     'plan.errorSoc': 'Der Akkustand muss eine ganze Zahl von 1 bis 100 sein.', 'plan.errorTarget': 'Bitte Energie oder Akkustand angeben.',
     'plan.unavailable': 'Dieses Sunplug bietet noch keine Ladepläne an.',
     'tariff.title': 'Strompreis', 'tariff.now': 'Jetzt', 'tariff.feedIn': 'Einspeisung', 'tariff.next': 'Preis der nächsten {n} Stunden',
-    'tariff.cheapest': 'Am günstigsten: {time} für {price}', 'tariff.unknown': 'Preis unbekannt',
+    'tariff.cheapest': 'Am günstigsten: {time} für {price}', 'tariff.unknown': 'Preis unbekannt', 'tariff.flat': 'Gleicher Preis in all diesen Stunden.',
     'tariff.status.stale': 'Preise konnten nicht aktualisiert werden: die zuletzt bekannten werden gezeigt.', 'tariff.status.unavailable': 'Keine aktuellen Preise verfügbar.',
   },
 };

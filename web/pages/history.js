@@ -5,8 +5,8 @@ import dictionary from '../i18n/history.js';
 import { addLocalDays, isoLocalDate, localParts, localToUtc, parseLocal, startOfLocalDay } from '../time.js';
 
 const PERIODS = ['day', 'week', 'month', 'year'];
-/** Resolution asked of the API per period, and the length of one point in hours (to turn mean W into Wh). */
-const RESOLUTION = { day: ['minute', 1 / 60], week: ['hour', 1], month: ['hour', 1], year: ['day', 24] };
+/** Resolution asked of the API per period. */
+const RESOLUTION = { day: 'minute', week: 'hour', month: 'hour', year: 'day' };
 const SERIES = [
   { key: 'pvW', color: 'var(--sun)', fallback: '#b86e00' },
   { key: 'homeW', color: 'var(--home)', fallback: '#6a3fb5' },
@@ -59,8 +59,8 @@ export function periodRange(period, anchorMs, timeZone) {
   }
 }
 
-/** Energy per bucket (local day, or local month for a year) from mean powers: Wh = W × hours per point. */
-export function energyBuckets(points, period, hoursPerPoint, timeZone) {
+/** Energy per bucket (local day, or local month for a year) from mean powers: Wh = W × minutes of data / 60. */
+export function energyBuckets(points, period, timeZone) {
   const buckets = new Map();
   const zero = () => ({ pvWh: 0, homeWh: 0, chargersWh: 0, importWh: 0, exportWh: 0 });
   const total = zero();
@@ -72,6 +72,7 @@ export function energyBuckets(points, period, hoursPerPoint, timeZone) {
       bucket = { key, atMs: point.atMs, ...zero() };
       buckets.set(key, bucket);
     }
+    const hoursPerPoint = (point.minutes ?? 1) / 60;
     for (const target of [bucket, total]) {
       target.pvWh += (point.pvW ?? 0) * hoursPerPoint;
       target.homeWh += (point.homeW ?? 0) * hoursPerPoint;
@@ -194,7 +195,8 @@ export default {
         series: [
           { value: (_u, v) => (v === null ? '–' : ctx.format.dateTime(v)) },
           ...shown.map((s) => ({
-            label: t(s.key), stroke: colour(s), width: 1.5, points: { show: false },
+            // A few points (a period just begun) are drawn as dots: a line needs two.
+            label: t(s.key), stroke: colour(s), width: 1.5, points: { show: points.length < 30, size: 6, fill: colour(s) },
             value: (_u, v) => (v === null ? '–' : ctx.format.power(v * 1000)),
           })),
         ],
@@ -210,7 +212,7 @@ export default {
       const mine = ++generation;
       const tz = ctx.timeZone();
       const [from, to] = periodRange(period, anchorMs, tz);
-      const [resolution, hoursPerPoint] = RESOLUTION[period];
+      const resolution = RESOLUTION[period];
       dateInput.value = isoLocalDate(anchorMs, tz);
       next.disabled = to > nowMs();
       const label = period === 'day' ? ctx.format.date(from)
@@ -221,8 +223,8 @@ export default {
       try {
         const points = await ctx.api(`api/v1/history?from=${from}&to=${to}&resolution=${resolution}`);
         if (mine !== generation) return;
-        status.textContent = period === 'year' ? t('yearNote') : '';
-        const { buckets, total } = energyBuckets(points, period, hoursPerPoint, tz);
+        status.textContent = '';
+        const { buckets, total } = energyBuckets(points, period, tz);
         renderTotals(total);
         renderEnergy(buckets);
         await renderChart(points, from, to);

@@ -294,12 +294,14 @@ export default {
       const known = hours.filter((h) => h.price !== null);
       const max = Math.max(...known.map((h) => h.price), 0.0001);
       const min = Math.min(...known.map((h) => h.price));
-      const cheapest = known.find((h) => h.price === min);
+      // A flat price has no cheapest hour worth pointing at.
+      const varies = known.length > 0 && min < max;
+      const cheapest = varies ? known.find((h) => h.price === min) : undefined;
       const list = element('ol', { class: 'price-bars', 'aria-label': t('tariff.next', { n: TARIFF_HOURS }) });
       for (const hour of hours) {
         const bar = element('span', { class: 'bar', 'aria-hidden': 'true' });
         bar.style.height = hour.price === null ? '0' : `${Math.max(4, (Math.max(0, hour.price) / max) * 100)}%`;
-        const item = element('li', { class: hour.price !== null && hour.price === min ? 'cheap' : '' },
+        const item = element('li', { class: varies && hour.price === min ? 'cheap' : '' },
           bar,
           element('span', { class: 'hour' }, ctx.format.time(hour.startMs)),
           element('span', { class: 'visually-hidden' }, `: ${hour.price === null ? t('tariff.unknown') : ctx.format.price(hour.price, currency)}`));
@@ -313,7 +315,8 @@ export default {
           element('span', { class: 'label' }, t('tariff.now')), ' ',
           element('strong', { 'data-testid': 'price-now' }, ctx.format.price(answer.grid.priceNowPerKWh, currency)),
           answer.feedIn.priceNowPerKWh ? element('span', { class: 'hint' }, ` · ${t('tariff.feedIn')} ${ctx.format.price(answer.feedIn.priceNowPerKWh, currency)}`) : ''),
-        element('p', { class: 'hint' }, cheapest ? t('tariff.cheapest', { time: ctx.format.time(cheapest.startMs), price: ctx.format.price(cheapest.price, currency) }) : t('tariff.unknown')),
+        element('p', { class: 'hint' }, cheapest ? t('tariff.cheapest', { time: ctx.format.time(cheapest.startMs), price: ctx.format.price(cheapest.price, currency) })
+          : known.length === 0 ? t('tariff.unknown') : t('tariff.flat')),
         list,
         statusNote ? element('p', { class: 'warning' }, statusNote) : '',
       );

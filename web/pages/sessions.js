@@ -103,13 +103,15 @@ export default {
         return;
       }
       const head = ['date', 'charger', 'card', 'energy', 'cost', 'solarShare', 'duration'];
+      // Column classes; "card" would pick up the shared card box style.
+      const column = (key) => (key === 'card' ? 'id-tag' : key);
       list.replaceChildren(element('table', { class: 'table sessions', 'data-testid': 'sessions-table' },
         element('caption', { class: 'visually-hidden' }, t('title')),
-        element('thead', {}, element('tr', {}, ...head.map((key) => element('th', { scope: 'col', class: key }, t(key))))),
+        element('thead', {}, element('tr', {}, ...head.map((key) => element('th', { scope: 'col', class: column(key) }, t(key))))),
         element('tbody', {}, ...sessions.map((s) => element('tr', { 'data-session-id': String(s.id) },
           element('td', { class: 'date' }, ctx.format.dateTime(s.startedAtMs)),
           element('td', { class: 'charger' }, chargerName(s.chargerId)),
-          element('td', { class: 'card' }, s.idTag ?? '–'),
+          element('td', { class: 'id-tag' }, s.idTag ?? '–'),
           element('td', { class: 'energy' }, ctx.format.energy(s.energyWh)),
           element('td', { class: 'cost' }, s.cost === null ? '–' : `${ctx.format.money(s.cost, s.currency)}${s.costEstimated ? ' *' : ''}`),
           element('td', { class: 'solarShare' }, ctx.format.percent(s.solarShare)),

@@ -250,7 +250,7 @@ export class ModbusLink {
     try {
       await this.open(client);
     } catch (cause) {
-      client.destroy(() => undefined);
+      this.dispose(client);
       const message = cause instanceof Error ? cause.message : String(cause);
       const error = this.error(unit, 'connect', `cannot connect: ${message}`, undefined, cause);
       this.backOff(error.detail);
@@ -296,9 +296,25 @@ export class ModbusLink {
     this.connection = undefined;
     if (connection !== undefined) {
       if (error !== undefined) connection.fail(error);
-      connection.client.destroy(() => undefined);
+      this.dispose(connection.client);
     }
     if (backOff && error !== undefined) this.backOff(error.detail);
+  }
+
+  /**
+   * Frees the client's port. modbus-serial's serial port has no destroy(), and its destroy() then silently leaves the
+   * device open (the process would never exit, and a reconnect would open it twice), so serial ports are closed.
+   */
+  private dispose(client: Client): void {
+    if (this.transport.kind === 'rtu') {
+      try {
+        client.close(() => undefined);
+      } catch (error) {
+        this.options.logger.debug({ endpoint: this.endpoint, err: error }, 'closing the serial port failed');
+      }
+    } else {
+      client.destroy(() => undefined);
+    }
   }
 
   private backOff(reason: string): void {
