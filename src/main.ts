@@ -303,7 +303,8 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   httpRoutes.push(chargerCertificateRouter(new ChargerCertificates({ securityProfile, tls: tlsStore, isKnown: (id) => admission.status(id) !== 'unknown' })));
   httpRoutes.push(sessionsExportRouter({ sessions: (q) => sessions.list(q), timeZone: () => config.site.timezone, chargerName: (id) => allChargers().find((c) => c.id === id)?.name ?? id, nowMs: () => clock.nowMs() }));
   httpRoutes.push(tariffRouter({ configured: () => config.tariff !== undefined, outlook: (nowMs, horizonMs) => tariff.outlook(nowMs, horizonMs), nowMs: () => clock.nowMs() }));
-  const auth = setupAuthentication({ mode: options.authentication ?? 'required', db, clock, logger: logger.child({ part: 'auth' }) });
+  // Login sessions and the attempt limit run on wall time (ioClock): a demo at --speed 60 must not end a login in hours.
+  const auth = setupAuthentication({ mode: options.authentication ?? 'required', db, clock: ioClock, logger: logger.child({ part: 'auth' }) });
   const http = createServer(createHttpApp(service, logger.child({ part: 'http' }), chargerDirectory, { routes: httpRoutes, guard: auth.guard }));
   const io = attachDashboardSocket(http, service, auth.socket);
   const httpPort = await listen(http, config.http.port, config.http.host);
