@@ -55,7 +55,7 @@ export class ChargerPlant {
   private rampToA = 0;
   private rampStartMs = 0;
   private nowMs: number;
-  private reported: { atMs: number; currentA: number; offeredA: number } | undefined;
+  private reported: { atMs: number; currentA: number; offeredA: number; sessionWh: number } | undefined;
 
   constructor(readonly spec: ChargerSpec, private readonly options: PlantOptions, startMs: number) {
     this.nowMs = startMs;
@@ -114,7 +114,7 @@ export class ChargerPlant {
     }
     const interval = this.options.meterValuesIntervalMs;
     if (((toMs - this.spec.meterValuesOffsetMs) % interval + interval) % interval < Math.max(dtMs, 1)) {
-      this.reported = { atMs: toMs, currentA: this.currentAt(toMs), offeredA: this.offeredA };
+      this.reported = { atMs: toMs, currentA: this.currentAt(toMs), offeredA: this.offeredA, sessionWh: this.sessionWh };
     }
   }
 
@@ -131,7 +131,7 @@ export class ChargerPlant {
       this.retarget(atMs);
     }
     this.nowMs = toMs;
-    this.reported = { atMs: toMs, currentA: this.currentAt(toMs), offeredA: this.offeredA };
+    this.reported = { atMs: toMs, currentA: this.currentAt(toMs), offeredA: this.offeredA, sessionWh: this.sessionWh };
   }
 
   /** What the charger has told the gateway: status at once, measurements as of the last MeterValues. */
@@ -144,6 +144,7 @@ export class ChargerPlant {
       powerW: measuredA * this.spec.phases * this.options.voltageV,
       phaseCurrentsA: Array.from({ length: this.spec.phases }, () => measuredA),
       offeredCurrentA: r?.offeredA ?? 0,
+      ...(r !== undefined && this.car !== undefined ? { sessionEnergyWh: r.sessionWh } : {}),
       measuredAtMs: r?.atMs,
     };
   }

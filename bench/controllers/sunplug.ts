@@ -5,7 +5,8 @@ import type { ChargeLimit } from '../../src/domain/charge-limit.ts';
 import type { MeterReading } from '../../src/domain/meter-reading.ts';
 import { decide, INITIAL_POLICY_STATE, type PolicyState } from '../../src/policy/decide.ts';
 import { gridPhaseCurrentsA } from '../../src/policy/fuse-guard.ts';
-import type { PolicySettings } from '../../src/policy/policy-settings.ts';
+import type { SurplusSlot } from '../../src/policy/planner.ts';
+import type { ChargerPlanTarget, PolicySettings } from '../../src/policy/policy-settings.ts';
 import type { Controller, Gateway } from '../simulation.ts';
 
 /**
@@ -22,6 +23,9 @@ export class SunplugController implements Controller {
   private nowMs = 0;
   private readonly writer: LimitWriter;
   private readonly adapters: Map<string, ChargerAdapter>;
+  private readonly plans = new Map<string, ChargerPlanTarget>();
+  /** The surplus forecast the control loop would hand to decide() (plan inputs), when the scenario has one. */
+  surplusForecast: ((nowMs: number) => SurplusSlot[]) | undefined;
 
   constructor(
     private readonly gateway: Gateway,
@@ -32,6 +36,11 @@ export class SunplugController implements Controller {
   ) {
     this.writer = new LimitWriter(writerOptions);
     this.adapters = new Map(settings.chargers.map((c) => [c.id, this.adapter(c.id)]));
+  }
+
+  /** A charger's target (the homeowner's plan or the car's own needs), as main.ts puts it in the policy settings. */
+  setPlan(chargerId: string, target: ChargerPlanTarget | undefined): void {
+    if (target === undefined) this.plans.delete(chargerId); else this.plans.set(chargerId, target);
   }
 
   async onGridReading(reading: MeterReading): Promise<void> {
@@ -47,8 +56,13 @@ export class SunplugController implements Controller {
 
   async tick(nowMs: number): Promise<void> {
     this.nowMs = nowMs;
-    const snapshot = { nowMs, grid: this.grid, chargers: this.gateway.states() };
-    const decision = decide(snapshot, this.state, this.settings);
+    const snapshot = { nowMs, grid: this.grid, chargers: this.gateway.states(),
+      ...(this.surplusForecast !== undefined ? { surplusForecast: this.surplusForecast(nowMs) } : {}) };
+    const settings = this.plans.size === 0 ? this.settings : {
+      ...this.settings,
+      chargers: this.settings.chargers.map((c) => (this.plans.has(c.id) ? { ...c, plan: this.plans.get(c.id)! } : c)),
+    };
+    const decision = decide(snapshot, this.state, settings);
     this.decisions++;
     const writes = new Map<string, WriteOutcome>();
     for (const limit of decision.limits) {

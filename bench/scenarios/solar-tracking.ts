@@ -1,4 +1,6 @@
 import type { PhaseValues } from '../../src/domain/meter-reading.ts';
+import type { SurplusSlot } from '../../src/policy/planner.ts';
+import { DEFAULT_PLANNING } from '../../src/policy/policy-settings.ts';
 import { EVCC_DEFAULTS, EvccController } from '../controllers/evcc.ts';
 import { solveSolarOptimum } from '../controllers/solar-optimum.ts';
 import { SunplugController } from '../controllers/sunplug.ts';
@@ -69,6 +71,28 @@ export function sessionWindows(s: BenchSession, pvW: (wallMs: number) => number)
   return windows;
 }
 
+/** Hourly forecast of the surplus from the hour of `nowMs` to `untilMs`: each hour's mean of the measured surplus per minute. */
+function hourlySurplusForecast(inputs: SolarInputs): (nowMs: number, untilMs: number) => SurplusSlot[] {
+  const hourMs = 3_600_000;
+  const means = new Map<number, number>();
+  const meanOf = (startMs: number): number => {
+    let w = means.get(startMs);
+    if (w === undefined) {
+      w = 0;
+      for (let m = 0; m < 60; m++) w += Math.max(0, surplusW(inputs, startMs + m * MINUTE_MS + 30_000)) / 60;
+      means.set(startMs, w);
+    }
+    return w;
+  };
+  return (nowMs, untilMs) => {
+    const slots: SurplusSlot[] = [];
+    for (let start = Math.floor(nowMs / hourMs) * hourMs; start < untilMs; start += hourMs) {
+      slots.push({ startMs: start, endMs: start + hourMs, powerW: meanOf(start) });
+    }
+    return slots;
+  };
+}
+
 function surplusW(inputs: SolarInputs, t: number): number {
   const h = inputs.homeA(t);
   return inputs.pvW(t) - (h[0] + h[1] + h[2]) * DEFAULT_PLANT_OPTIONS.voltageV;
@@ -82,8 +106,17 @@ export async function runSolarCase(name: string, inputs: SolarInputs, car: { pha
   const windows = inputs.sessions.map((s) => sessionWindows(s, inputs.pvW));
   const spec: ChargerSpec = { id: 'ev', phases: car.phases, maxCurrentA: car.maxCurrentA, meterValuesOffsetMs: 3_000 };
   const settings = sunplugSettings({ mainFuseA: MAIN_FUSE_A, chargers: [{ id: 'ev', phases: car.phases, maxCurrentA: car.maxCurrentA, mode: 'solar' }] });
+  // Sunplug knows each session's departure and energy (as from the car's OCPP 2.0.1 charging needs or the homeowner's
+  // plan) and an hourly surplus forecast: the hour's mean of the measured surplus (clouds within the hour unknown).
+  // planning.efficiency 1: the session's need is metered at the wall.
+  const planned = { ...settings, planning: { ...DEFAULT_PLANNING, efficiency: 1 } };
+  let sunplug: SunplugController | undefined;
+  const forecast = hourlySurplusForecast(inputs);
   const factories: [string, (g: Gateway) => Controller][] = [
-    ['Sunplug', (g) => new SunplugController(g, settings)],
+    ['Sunplug', (g) => {
+      sunplug = new SunplugController(g, planned);
+      return sunplug;
+    }],
     ['evcc-style', (g) => new EvccController(g, [{ id: 'ev', mode: 'pv', phases: car.phases, minCurrentA: 6, maxCurrentA: car.maxCurrentA }],
       { ...EVCC_DEFAULTS, circuitMaxA: MAIN_FUSE_A })],
   ];
@@ -100,6 +133,10 @@ export async function runSolarCase(name: string, inputs: SolarInputs, car: { pha
       const ws = windows[i]!;
       if (ws.length === 0) continue;
       charger.plugIn({ energyNeedWh: s.needWh, maxCurrentA: car.maxCurrentA }, ws[0]!.fromMs);
+      if (label === 'Sunplug' && sunplug !== undefined) {
+        sunplug.setPlan('ev', { departureAtMs: s.plugOutMs, energyWh: s.needWh, source: 'vehicle', setAtMs: ws[0]!.fromMs });
+        sunplug.surplusForecast = (nowMs) => forecast(nowMs, s.plugOutMs);
+      }
       let surplusWh = 0;
       let wasOn = charger.offeredA > 0;
       await simulate({

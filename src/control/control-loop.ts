@@ -22,7 +22,10 @@ export interface ControlLoopOptions {
   /** Known grid prices from `nowMs` on, when a tariff is configured. */
   prices?: (nowMs: number) => readonly PricePeriod[];
   decisionLog?: DecisionLog;
-  /** Prices to the plan horizon, feed-in prices and the surplus forecast; asked only while a charger is in plan mode. */
+  /**
+   * Prices to the plan horizon, feed-in prices and the surplus forecast; asked only while a charger is in plan mode or
+   * in solar mode with a target (the forecast then says whether the sun alone will do).
+   */
   planInputs?: (nowMs: number) => PlanSnapshotInputs;
 }
 
@@ -144,7 +147,7 @@ export class ControlLoop {
     };
     if (this.options.prices) snapshot.prices = this.options.prices(snapshot.nowMs);
     const settings = this.options.settings();
-    if (this.options.planInputs && settings.chargers.some((c) => c.mode === 'plan')) Object.assign(snapshot, this.options.planInputs(snapshot.nowMs));
+    if (this.options.planInputs && settings.chargers.some((c) => c.mode === 'plan' || (c.mode === 'solar' && c.plan !== undefined))) Object.assign(snapshot, this.options.planInputs(snapshot.nowMs));
     if (this.awaitingFirstGridReading(snapshot, settings.site.gridMaxAgeMs)) return;
     const decision = decide(snapshot, this.state, settings);
     const before = this.state;

@@ -7,7 +7,7 @@ import {
   allocateFuseHeadroom, chargerGridPhases, chargerHeadroomA, chargerPhaseCurrentsA, gridPhaseCurrentsA,
   type FuseConstraint, type FuseDemand,
 } from './fuse-guard.ts';
-import { stepPlan, type PlanMemory, type PlanView } from './plan-mode.ts';
+import { solarNeedsHelp, stepPlan, type PlanMemory, type PlanView } from './plan-mode.ts';
 import { DEFAULT_PLANNING, type ChargerPolicySettings, type PolicySettings } from './policy-settings.ts';
 import { priceAtOrBelowLimit } from './price-limit.ts';
 import { availableSolarPowerW, IDLE_SOLAR_STATE, stepMinSolar, stepSolar, type SolarChargerState } from './solar-surplus.ts';
@@ -134,11 +134,16 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     } else {
       const held = memory.solar;
       if (solarMayMove(memory, live, nowMs, settings)) {
+        const assist = cfg.mode === 'solar' && cfg.plan !== undefined
+          ? solarNeedsHelp({ cfg, target: cfg.plan, live, memory: memory.plan, snapshot, voltageV: site.voltageV,
+            planning: settings.planning ?? DEFAULT_PLANNING })
+          : undefined;
         const step = cfg.mode === 'minsolar'
           ? stepMinSolar(surplusLeftW, nowMs, cfg, site.voltageV)
-          : stepSolar(held, surplusLeftW, nowMs, cfg, settings.solar, site.voltageV);
-        wants.set(cfg.id, { desiredA: step.targetA, reason: step.reason, detail: step.detail,
-          solar: { solar: step.state, solarReason: step.reason, solarDetail: step.detail } });
+          : stepSolar(held, surplusLeftW, nowMs, cfg, assist?.help ? assistedSolar(settings.solar, cfg, site.voltageV) : settings.solar, site.voltageV);
+        const detail = assist?.help ? `${step.detail}; ${assist.detail}` : step.detail;
+        wants.set(cfg.id, { desiredA: step.targetA, reason: step.reason, detail,
+          solar: { solar: step.state, solarReason: step.reason, solarDetail: detail, ...(assist ? { plan: assist.memory } : {}) } });
       } else {
         const heldA = cfg.mode === 'minsolar' ? Math.max(cfg.minCurrentA, held.targetA) : held.enabled ? held.targetA : 0;
         wants.set(cfg.id, { desiredA: heldA, reason: memory.solarReason ?? (cfg.mode === 'minsolar' ? 'min-current' : 'solar-waiting'),
@@ -227,6 +232,22 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     next[cfg.id] = { ...remember(want.solar, memory, currentA, nowMs), ...(notFollowingSinceMs !== undefined ? { notFollowingSinceMs } : {}) };
   }
   return { limits, next: { chargers: next }, reasons, ...(Object.keys(plans).length > 0 ? { plans } : {}) };
+}
+
+/**
+ * Least share of the minimum power the sun must give for an assisted solar charge (the rest is grid). At 1/2 every
+ * kWh takes as much sun as grid; 3/4 keeps the grid share small (bench: 0.5 captures 98 % of the optimum's surplus but
+ * imports 60 % more than the optimum; 0.75 captures ~96 % and imports about what the optimum does).
+ */
+const ASSISTED_SUN_SHARE = 0.75;
+
+/**
+ * Solar thresholds when the sun alone will not bring what the car needs by departure: start on half the minimum power
+ * of surplus and hold the minimum while at least half of it is sun (the rest from the grid).
+ */
+function assistedSolar(solar: PolicySettings['solar'], cfg: ChargerPolicySettings, voltageV: number): PolicySettings['solar'] {
+  const gridShareW = (cfg.minCurrentA * cfg.phases * voltageV) * (1 - ASSISTED_SUN_SHARE);
+  return { ...solar, enableThresholdW: Math.min(solar.enableThresholdW, -gridShareW), disableThresholdW: Math.max(solar.disableThresholdW, gridShareW) };
 }
 
 /** Fuse cuts smaller than this are skipped while no phase is over the limit, A: they are measurement noise. */

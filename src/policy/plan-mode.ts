@@ -16,7 +16,8 @@ export interface PlanMemory {
   /** The session energy when the plan was first seen, Wh: energy delivered towards the plan is counted from here. */
   baseEnergyWh: number;
   plannedAtMs: number;
-  plan: ChargingPlan;
+  /** The last plan (plan mode); absent when only the energy count is kept (solar mode with a target). */
+  plan?: ChargingPlan;
   /**
    * The most power the car was seen to take, W, once it drew clearly less than its limit: a car that charges slower
    * than the charger allows is planned at its own pace, else every plan would fall short.
@@ -67,21 +68,15 @@ export function stepPlan(args: {
 }): PlanStep {
   const { cfg, target, live, snapshot, voltageV, planning } = args;
   const nowMs = snapshot.nowMs;
-  const sessionWh = live.sessionEnergyWh ?? 0;
-  const sameTarget = args.memory !== undefined && args.memory.setAtMs === target.setAtMs;
-  // A session energy below the base means a new session started: count from its start.
-  const baseEnergyWh = sameTarget && args.memory!.baseEnergyWh <= sessionWh ? args.memory!.baseEnergyWh
-    : sameTarget ? 0 : sessionWh;
-  const deliveredWh = Math.max(0, sessionWh - baseEnergyWh) * planning.efficiency;
-  const remainingWh = Math.max(0, targetEnergyWh(target, planning) - deliveredWh);
-  const fresh = sameTarget && args.memory!.baseEnergyWh === baseEnergyWh && nowMs - args.memory!.plannedAtMs < planning.replanMs &&
-    nowMs >= args.memory!.plannedAtMs;
+  const { sameTarget, baseEnergyWh, remainingWh } = energyTowards(target, live, args.memory, planning);
+  const fresh = sameTarget && args.memory!.plan !== undefined && args.memory!.baseEnergyWh === baseEnergyWh &&
+    nowMs - args.memory!.plannedAtMs < planning.replanMs && nowMs >= args.memory!.plannedAtMs;
   const range = chargerPowerRangeW(cfg, voltageV);
   const carMaxW = observedCarMaxW(sameTarget ? args.memory!.carMaxW : undefined, live, args.settledLimitA, cfg.phases, voltageV);
   const minPowerW = range.minPowerW;
   const maxPowerW = Math.max(minPowerW, Math.min(range.maxPowerW, carMaxW ?? Number.POSITIVE_INFINITY));
   const carChanged = carMaxW !== (sameTarget ? args.memory!.carMaxW : undefined);
-  const plan = fresh && !carChanged ? args.memory!.plan : planCharging({
+  const plan = fresh && !carChanged ? args.memory!.plan! : planCharging({
     nowMs, departureMs: target.departureAtMs, need: { energyWh: remainingWh }, maxPowerW, minPowerW,
     efficiency: planning.efficiency, prices: snapshot.prices ?? [],
     ...(snapshot.surplusForecast !== undefined ? { solarSurplus: snapshot.surplusForecast } : {}),
@@ -117,6 +112,51 @@ export function stepPlan(args: {
   }
   const next = plan.nextStartMs === null ? 'sun alone is expected to reach it' : `next planned start ${clockTime(plan.nextStartMs)}`;
   return { planA: undefined, memory, view, detail: `plan: ${kWh} kWh by ${by}; ${next}; solar surplus meanwhile` };
+}
+
+/** Energy delivered towards the target so far and what is still missing (battery side), Wh. */
+function energyTowards(target: ChargerPlanTarget, live: ChargerState, memory: PlanMemory | undefined, planning: PlanningSettings):
+  { sameTarget: boolean; baseEnergyWh: number; remainingWh: number } {
+  const sessionWh = live.sessionEnergyWh ?? 0;
+  const sameTarget = memory !== undefined && memory.setAtMs === target.setAtMs;
+  // A session energy below the base means a new session started: count from its start.
+  const baseEnergyWh = sameTarget && memory!.baseEnergyWh <= sessionWh ? memory!.baseEnergyWh : sameTarget ? 0 : sessionWh;
+  const deliveredWh = Math.max(0, sessionWh - baseEnergyWh) * planning.efficiency;
+  return { sameTarget, baseEnergyWh, remainingWh: Math.max(0, targetEnergyWh(target, planning) - deliveredWh) };
+}
+
+/**
+ * Solar mode with a known target (the homeowner's plan or the car's own needs) and a surplus forecast: when the
+ * surplus the forecast expects at or above the minimum power before departure will not deliver what is missing, a
+ * surplus of half the minimum power or more is worth charging at the minimum current: each kWh then takes more from
+ * the sun than from the grid, and the sun would otherwise be exported while the car leaves short. Without a target or
+ * a forecast solar mode stays strict (surplus only).
+ */
+export function solarNeedsHelp(args: {
+  cfg: ChargerPolicySettings;
+  target: ChargerPlanTarget;
+  live: ChargerState;
+  memory: PlanMemory | undefined;
+  snapshot: SiteSnapshot;
+  voltageV: number;
+  planning: PlanningSettings;
+}): { help: boolean; memory: PlanMemory; detail: string } {
+  const { cfg, target, live, snapshot, voltageV, planning } = args;
+  const nowMs = snapshot.nowMs;
+  const { baseEnergyWh, remainingWh } = energyTowards(target, live, args.memory, planning);
+  const memory: PlanMemory = { setAtMs: target.setAtMs, baseEnergyWh, plannedAtMs: nowMs };
+  const forecast = snapshot.surplusForecast;
+  if (forecast === undefined || remainingWh <= 0 || nowMs >= target.departureAtMs) return { help: false, memory, detail: '' };
+  const { minPowerW, maxPowerW } = chargerPowerRangeW(cfg, voltageV);
+  let sunWh = 0;
+  for (const slot of forecast) {
+    const hours = Math.max(0, Math.min(slot.endMs, target.departureAtMs) - Math.max(slot.startMs, nowMs)) / 3_600_000;
+    if (hours > 0 && slot.powerW >= minPowerW) sunWh += Math.min(slot.powerW, maxPowerW) * hours;
+  }
+  const help = sunWh * planning.efficiency < remainingWh;
+  return { help, memory, detail: help
+    ? `the forecast sun brings ${(sunWh / 1000).toFixed(1)} of the ${(remainingWh / 1000).toFixed(1)} kWh still missing by ${clockTime(target.departureAtMs)}: charging at the minimum on half its power of surplus`
+    : '' };
 }
 
 /**

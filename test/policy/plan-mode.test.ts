@@ -139,3 +139,40 @@ describe('plan mode', () => {
     assert.equal(run.ticks.get(0)!.decision.plans!['c1']!.remainingWh, 9_000);
   });
 });
+
+describe('solar mode with a target and a forecast', () => {
+  /** Solar mode, 3-phase 16 A (minimum 4.14 kW), a steady export of `surplusW`; returns the limits minute by minute. */
+  function run(surplusW: number, forecastW: number, target: ChargerPlanTarget | undefined): { currentA: number; detail: string }[] {
+    const cfg = settings([{ mode: 'solar', currentStepA: 1, ...(target ? { plan: target } : {}) }]);
+    let state: PolicyState = INITIAL_POLICY_STATE;
+    let carA = 0;
+    const out: { currentA: number; detail: string }[] = [];
+    for (let m = 0; m <= 3; m++) {
+      const nowMs = T0 + m * MIN;
+      const car: ChargerState = { id: 'c1', connected: true, status: 'suspended-evse', vehicleConnected: true, powerW: carA * 690,
+        phaseCurrentsA: [carA, carA, carA], measuredAtMs: nowMs, sessionEnergyWh: 0 };
+      const snapshot: SiteSnapshot = { nowMs, grid: grid(nowMs, carA * 690 - surplusW), chargers: [car],
+        surplusForecast: [{ startMs: T0, endMs: T0 + 6 * H, powerW: forecastW }] };
+      const decision = decide(snapshot, state, cfg);
+      state = decision.next;
+      out.push({ currentA: decision.limits[0]!.currentA, detail: decision.reasons[0]!.detail });
+      carA = decision.limits[0]!.currentA;
+    }
+    return out;
+  }
+  const need: ChargerPlanTarget = { departureAtMs: T0 + 6 * H, energyWh: 30_000, source: 'vehicle', setAtMs: T0 };
+
+  it('charges at the minimum on 3/4 of its power when the forecast sun will not bring the need by departure', () => {
+    // 3.3 kW of export (80 % of the 4.14 kW minimum); the forecast sees no surplus at the minimum before departure.
+    const rows = run(3_300, 3_000, need);
+    assert.equal(rows[0]!.currentA, 0, 'waits the enable delay');
+    assert.equal(rows[1]!.currentA, 6);
+    assert.match(rows[1]!.detail, /forecast sun brings 0\.0 of the 30\.0 kWh/);
+  });
+
+  it('stays strict when the forecast sun is enough, without a target, or with less than 3/4 of the minimum', () => {
+    assert.equal(run(3_300, 6_000, need)[2]!.currentA, 0, 'forecast: 6 x 6 kW covers 30 kWh');
+    assert.equal(run(3_300, 3_000, undefined)[2]!.currentA, 0, 'no target');
+    assert.equal(run(2_800, 3_000, need)[2]!.currentA, 0, '2.8 kW is 68 % of the minimum');
+  });
+});
