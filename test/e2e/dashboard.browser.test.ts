@@ -118,6 +118,18 @@ describe('the dashboard in headless Chromium', () => {
     const departure = form.getByLabel('Departure');
     assert.equal(await departure.getAttribute('aria-invalid'), 'true');
     assert.match(await form.locator('.field-error').textContent() ?? '', /departure/i);
+    // Eight hours from the site's clock, as the site's wall clock shows it (the input is in the site's zone).
+    const local = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      .format(stack.clock.nowMs() + 8 * 3_600_000).replace(' ', 'T');
+    await departure.fill(local);
+    await form.getByLabel('Energy to add (kWh)').fill('10');
+    await form.getByRole('button', { name: 'Save plan' }).click();
+    await eventually(() => stack.sunplug.service.state().chargers[0]!.plan?.energyWh === 10_000, 'the plan on the server');
+    assert.equal(stack.sunplug.service.state().chargers[0]!.plan!.departureAtMs, stack.clock.nowMs() - (stack.clock.nowMs() % 60_000) + 8 * 3_600_000);
+    await stack.runSeconds(1);
+    await eventually(async () => /^10\.00 kWh by /.test(await form.locator('.plan-summary').textContent() ?? ''), 'the plan on the card');
+    await form.getByRole('button', { name: 'Clear plan' }).click();
+    await eventually(() => stack.sunplug.service.state().chargers[0]!.plan === null, 'the plan cleared');
     await card.getByLabel('Fast').check();
     await eventually(() => stack.sunplug.service.state().chargers[0]!.mode === 'fast', 'back to fast on the server');
     await form.waitFor({ state: 'hidden' });

@@ -181,10 +181,12 @@ export default {
           body.socPercent = pct;
         }
         if (body.energyWh === undefined && body.socPercent === undefined) return showError(t('plan.errorTarget'), energy);
+        if (body.energyWh !== undefined && body.socPercent !== undefined) return showError(t('plan.errorBoth'), soc);
         save.disabled = true;
         try {
           await ctx.api(`api/v1/chargers/${encodeURIComponent(charger.id)}/plan`, { method: 'PUT', body });
           summary.textContent = t('plan.saved');
+          if (latest) render(latest);
         } catch (failure) {
           showError(failure.status === 404 && failure.code !== 'charger_not_found' ? t('plan.unavailable') : failure.message);
         } finally {
@@ -203,23 +205,26 @@ export default {
       return form;
     };
 
+    // The plan as the state shows it (ChargerPlanView): target, departure, and how the planner stands.
     const renderPlan = (card, charger) => {
       const form = card.querySelector('form.plan');
       form.hidden = charger.mode !== 'plan';
       if (form.hidden) return;
       const plan = charger.plan;
       const summary = form.querySelector('.plan-summary');
-      if (plan && plan.departure !== undefined && plan.departure !== null) {
-        const departureMs = typeof plan.departure === 'number' ? plan.departure : Date.parse(plan.departure);
-        const target = plan.energyWh !== undefined && plan.energyWh !== null
-          ? ctx.format.energy(plan.energyWh)
-          : plan.socPercent !== undefined && plan.socPercent !== null ? `${plan.socPercent} %` : '–';
-        summary.textContent = t('plan.current', { target, departure: ctx.format.dateTime(departureMs) });
-        const input = form.querySelector('input[name=departure]');
-        if (!input.value && Number.isFinite(departureMs)) input.value = isoLocalDateTime(departureMs, ctx.timeZone());
-      } else if (!summary.textContent) {
+      if (!plan) {
         summary.textContent = t('plan.none');
+        return;
       }
+      const target = plan.energyWh !== null ? ctx.format.energy(plan.energyWh) : plan.socPercent !== null ? `${plan.socPercent} %` : '–';
+      const parts = [t('plan.current', { target, departure: ctx.format.dateTime(plan.departureAtMs) })];
+      if (plan.source === 'vehicle') parts.push(t('plan.fromCar'));
+      if (plan.status) parts.push(t(`plan.status.${plan.status}`));
+      if (plan.nextStartAtMs !== null && plan.status === 'planned') parts.push(t('plan.nextStart', { time: ctx.format.dateTime(plan.nextStartAtMs) }));
+      if (plan.expectedFinishAtMs !== null) parts.push(t('plan.finish', { time: ctx.format.dateTime(plan.expectedFinishAtMs) }));
+      summary.textContent = parts.join(' · ');
+      const input = form.querySelector('input[name=departure]');
+      if (!input.value && plan.source === 'user') input.value = isoLocalDateTime(plan.departureAtMs, ctx.timeZone());
     };
 
     const setMode = async (chargerId, mode, card) => {
