@@ -31,7 +31,10 @@ export function setupAuthentication(options: { mode: AuthenticationMode; db: Sql
   const socket: SocketGuard = {
     refuse(handshake) {
       const outcome = authenticate(service, { cookieHeader: handshake.headers.cookie, authorization: handshake.headers.authorization, token: handshake.auth.token });
-      return isRefusal(outcome) ? { code: outcome.code, message: outcome.message } : undefined;
+      if (!isRefusal(outcome)) return undefined;
+      // A socket client passes a token in the handshake rather than a header: say so.
+      const message = outcome.code === 'unauthorized' ? 'log in on the dashboard, or connect with io({ auth: { token: "<API token>" } })' : outcome.message;
+      return { code: outcome.code, message };
     },
     onRevoked: (listener) => service.onRevoked(listener),
   };
