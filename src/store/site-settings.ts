@@ -160,8 +160,9 @@ export class SiteSettings {
     });
   }
 
-  /** Replaces the tariff section (`null`: no tariff at all). */
+  /** Replaces the tariff section (`null` or `{"kind": "none"}`: no tariff at all). */
   putTariff(body: unknown): Promise<SunplugConfig> {
+    if (isNoTariff(body)) return this.change(['tariff'], (o) => ({ ...o, tariff: null }));
     if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
       throw new SettingsRejected({ tariff: 'expected a tariff object (see docs/tariffs.md) or null' });
     }
@@ -314,6 +315,11 @@ function parseBody<T extends z.ZodType>(schema: T, body: unknown, prefix: string
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) throw new SettingsRejected(issueFields(parsed.error.issues, prefix));
   return parsed.data;
+}
+
+function isNoTariff(body: unknown): boolean {
+  if (body === null) return true;
+  return typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 1 && (body as { kind?: unknown }).kind === 'none';
 }
 
 function cleanCharger(entry: NonNullable<SettingsOverrides['chargers']>[string] | undefined): Record<string, unknown> {

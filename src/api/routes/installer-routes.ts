@@ -187,13 +187,14 @@ export function installerRoutes(deps: InstallerRoutesDependencies): Router {
       }
     }
     await deps.backup.restoreSettings(settings.data);
-    const approvalsChanged = changes.includes('approvals');
-    if (approvalsChanged) notes.push('Charger approvals and passwords changed: restart Sunplug so that chargers log in with the restored passwords.');
+    // The OCPP admission reads approvals and hashes from the settings at each login: no restart, but a charger that is
+    // connected now keeps its connection until it reconnects with the restored password.
+    if (changes.includes('approvals')) notes.push('Charger approvals or passwords changed: they apply when each charger next connects.');
     res.json({
       ok: true,
       config: { changed: configChanged, written: configWritten },
       settings: { changed: changes },
-      restartNeeded: configWritten || approvalsChanged,
+      restartNeeded: configWritten,
       notes,
     });
   });
