@@ -161,12 +161,14 @@ type SnippetLink = { host: string; port: number; unit: number }
   | { serial: { path: string; baudRate: number; parity?: SerialParity; stopBits?: 1 | 2 }; unit: number };
 
 /** The meters entries for the devices found: one per role each device can serve. Ids are the role, then role-2 ... */
-export function meterEntries(devices: readonly FoundDevice[]): { id: string; role: MeterRole; device: string; modbus: SnippetLink }[] {
+export function meterEntries(devices: readonly FoundDevice[]): { id: string; role: MeterRole; device: string; sunspecIndex?: number; modbus: SnippetLink }[] {
   const count = new Map<MeterRole, number>();
   return devices.flatMap((d) => d.roles.map((role) => {
     const n = (count.get(role) ?? 0) + 1;
     count.set(role, n);
-    return { id: n === 1 ? role : `${role}-${n}`, role, device: d.device, modbus: snippetLink(d) };
+    // The second and third SolarEdge meter behind one unit id need their place in the chain.
+    const index = role === d.role && d.sunspecIndex !== undefined ? { sunspecIndex: d.sunspecIndex } : {};
+    return { id: n === 1 ? role : `${role}-${n}`, role, device: d.device, ...index, modbus: snippetLink(d) };
   }));
 }
 
@@ -196,13 +198,14 @@ function defaultUnits(profiles: ProfileCatalog): number[] {
 
 /** One device as `sunplug scan --json` prints it (the settings API answers the same). */
 export function toJson(device: FoundDevice): Record<string, unknown> {
-  const { unit, port, manufacturer, model, serial, sunspecModels, powerW, role, host, roles, device: profile, match, alsoPossible, serialLine } = device;
+  const { unit, port, manufacturer, model, serial, sunspecModels, powerW, role, host, roles, device: profile, match, alsoPossible, serialLine, sunspecIndex } = device;
+  const index = sunspecIndex === undefined ? {} : { sunspecIndex };
   // On an RS-485 bus there is no host and port: the serial port and its line settings say where the device is.
   if (serialLine !== undefined) {
     return { unit, manufacturer, model, serial, sunspecModels, powerW, role, serialPort: serialLine.path, baudRate: serialLine.baudRate,
-      parity: serialLine.parity, stopBits: serialLine.stopBits, roles, device: profile, match, alsoPossible };
+      parity: serialLine.parity, stopBits: serialLine.stopBits, roles, device: profile, ...index, match, alsoPossible };
   }
-  return { unit, port, manufacturer, model, serial, sunspecModels, powerW, role, host, roles, device: profile, match, alsoPossible };
+  return { unit, port, manufacturer, model, serial, sunspecModels, powerW, role, host, roles, device: profile, ...index, match, alsoPossible };
 }
 
 function formatReport(report: ScanReport, host: string, elapsedMs: number, serial?: SerialLineSettings): string {
@@ -225,7 +228,7 @@ function formatReport(report: ScanReport, host: string, elapsedMs: number, seria
     const how = d.match === 'sunspec' ? `SunSpec models ${d.sunspecModels.join(', ')}` : 'recognised by its registers (a best guess; the model is not known)';
     const power = d.powerW === null ? 'power not readable' : `${d.role} power ${formatWatts(d.powerW)}`;
     lines.push(`  ${serial !== undefined ? '' : `port ${d.port} `}unit ${d.unit}: ${name}${d.serial === null ? '' : `, serial ${d.serial}`}`,
-      `      ${how}; ${power}; device: ${d.device}${d.roles.length > 1 ? ` (roles ${d.roles.join(', ')})` : ''}`);
+      `      ${how}; ${power}; device: ${d.device}${d.sunspecIndex === undefined ? '' : `, sunspecIndex: ${d.sunspecIndex}`}${d.roles.length > 1 ? ` (roles ${d.roles.join(', ')})` : ''}`);
     if (d.alsoPossible.length > 0) lines.push(`      the same registers also fit: ${d.alsoPossible.join(', ')}`);
   }
   lines.push('', 'Config snippet (paste into your config file; check the ids, and keep only the roles you use):', '');

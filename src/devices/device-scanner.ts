@@ -43,6 +43,11 @@ export interface FoundDevice {
   host: string;
   /** The TCP port; 0 on a serial bus. */
   port: number;
+  /**
+   * The device's place among the devices of its role behind this unit id, when there are several (SolarEdge meters
+   * 1-3 after the inverter): the config's `sunspecIndex`.
+   */
+  sunspecIndex?: number;
   /** Set for a device found on an RS-485 bus (Modbus RTU). */
   serialLine?: SerialLineSettings;
   unit: number;
@@ -149,6 +154,7 @@ async function sunspecDevices(options: ScanOptions & { models: ModelCatalog }, l
     groups.at(-1)?.push(ref);
   }
   const found: FoundDevice[] = [];
+  const perRole = new Map<MeterRole, number>();
   for (const group of groups) {
     const ids = group.map((m) => m.id);
     const roles = ROLE_PRIORITY.filter((role) => ids.some((id) => modelsFor(role).includes(id)));
@@ -157,6 +163,8 @@ async function sunspecDevices(options: ScanOptions & { models: ModelCatalog }, l
       options.logger.info({ port, unit, models: ids }, 'sunspec device without a meter, inverter or battery model');
       continue;
     }
+    const index = (perRole.get(role) ?? 0) + 1;
+    perRole.set(role, index);
     const common = group.find((m) => m.id === 1);
     const info: CommonModelInfo = common === undefined ? {} : await readCommonModel(link, unit, common, { catalog: options.models }).catch(() => ({}));
     const suggestion = await suggestProfile(options, link, port, unit, info, role);
@@ -166,6 +174,7 @@ async function sunspecDevices(options: ScanOptions & { models: ModelCatalog }, l
       ...where(options, port), unit,
       manufacturer: info.manufacturer ?? null, model: info.model ?? null, serial: info.serial ?? null,
       sunspecModels: ids, powerW, role, roles, device: suggestion.device, match: 'sunspec', alsoPossible: [],
+      ...(index > 1 ? { sunspecIndex: index } : {}),
     });
   }
   return found;

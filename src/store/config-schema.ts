@@ -53,6 +53,8 @@ export const meterConfigSchema = z.strictObject({
   modbus: modbusLink,
   powerSign: z.union([z.literal(1), z.literal(-1)]).optional()
     .describe('-1 flips power and currents on top of the profile, e.g. for a current clamp mounted the other way round'),
+  sunspecIndex: z.number().int().min(1).max(8).optional()
+    .describe('Which device of this role to read when one unit id chains several (SolarEdge meters 1-3 behind the inverter): 1 = the first (default)'),
   maxRegistersPerRead: z.number().int().min(4).max(125).optional()
     .describe("Largest block read; default: the device profile's (125 for most devices)"),
   pollIntervalMs: z.number().int().min(200).max(60000).optional()

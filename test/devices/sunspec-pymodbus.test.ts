@@ -8,6 +8,10 @@ import assert from 'node:assert/strict';
 import { ModbusLinkPool, type ModbusLink } from '../../src/devices/modbus/modbus-link.ts';
 import { discoverSunSpec, readCommonModel } from '../../src/devices/sunspec/discovery.ts';
 import { createSunSpecMeter } from '../../src/devices/sunspec/sunspec-meter.ts';
+import { scanDevices } from '../../src/devices/device-scanner.ts';
+import { createConfiguredMeter } from '../../src/devices/profiles/configured-meter.ts';
+import { ProfileCatalog } from '../../src/devices/profiles/profile-catalog.ts';
+import { meterEntries } from '../../src/cli/scan-command.ts';
 import { FakeClock, RealClock } from '../../src/platform/clock.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { startPymodbusServer, type PymodbusServer, type RegisterMap } from './support/external-peers.ts';
@@ -43,6 +47,23 @@ const solarEdge: [number, number[]][] = [
   [40295, [0xffff, 0]],
 ];
 
+/**
+ * A SolarEdge inverter with three meters chained behind it on one unit id: each meter is another common model (L=65)
+ * and a model 203, 174 registers apart (meter 1 at 40121, 2 at 40295, 3 at 40469). Meter n draws n × 1000 W of export.
+ */
+function solarEdgeMeterDevice(n: number, at: number): [number, number[]][] {
+  return [
+    [at, [1, 65, ...ascii('SolarEdge', 16), ...ascii('WND-3Y400-MB', 16), ...ascii('', 8), ...ascii('', 8), ...ascii(`M-${n}`, 16), 1]],
+    [at + 67, block(107, [[0, [203, 105]], [3, [100 * n, 100 * n, 100 * n, s16(-2)]], [8, [2301, 2302, 2303]], [15, [s16(-1)]],
+      [18, [1000 * n, 333 * n, 333 * n, 334 * n, 0]], [38, u32(1000 * n)], [46, u32(2000 * n)], [54, [0]]])],
+  ];
+}
+const solarEdgeThreeMeters: [number, number[]][] = [
+  ...solarEdge.filter(([address]) => address < 40121),
+  ...solarEdgeMeterDevice(1, 40121), ...solarEdgeMeterDevice(2, 40295), ...solarEdgeMeterDevice(3, 40469),
+  [40643, [0xffff, 0]],
+];
+
 /** Fronius Datamanager in "float" mode: meter on unit 240 with model 213 after a common model of L=66. */
 const froniusFloatMeter: [number, number[]][] = [
   [40000, [0x5375, 0x6e53]],
@@ -62,7 +83,7 @@ describe('SunSpec reader against a pymodbus server', () => {
 
   before(async () => {
     process.on('unhandledRejection', onUnhandled);
-    const map: RegisterMap = { 1: solarEdge, 240: froniusFloatMeter };
+    const map: RegisterMap = { 1: solarEdge, 240: froniusFloatMeter, 3: solarEdgeThreeMeters };
     server = await startPymodbusServer(map);
     pool = new ModbusLinkPool({ clock: new RealClock(), logger: silentLogger(), timeoutMs: 300 });
     link = pool.get('127.0.0.1', server.port);
@@ -120,5 +141,45 @@ describe('SunSpec reader against a pymodbus server', () => {
     const missing = createSunSpecMeter({ id: 'grid-99', role: 'grid', link, unit: 99, clock, logger: silentLogger() });
     await assert.rejects(missing.read(), { message: `grid meter 127.0.0.1:${server.port} unit 99: timed out after 300 ms` });
     assert.deepEqual(await link.readHoldingRegisters(240, 40000, 2), [0x5375, 0x6e53]);
+  });
+
+  describe('a SolarEdge inverter with three meters behind one unit id', () => {
+    const profiles = new ProfileCatalog();
+    const grid = (sunspecIndex?: number) => createConfiguredMeter({
+      id: `grid-${sunspecIndex ?? 'default'}`, role: 'grid', device: 'solaredge', modbus: { host: '127.0.0.1', port: server.port, unit: 3, timeoutMs: 300 },
+      ...(sunspecIndex === undefined ? {} : { sunspecIndex }),
+    }, { links: pool, profiles, clock, logger: silentLogger() });
+
+    it('discovers every device of the chain', async () => {
+      const chain = await discoverSunSpec(link, 3);
+      assert.deepEqual(chain.models.map((m) => [m.id, m.address]), [
+        [1, 40002], [103, 40069], [1, 40121], [203, 40188], [1, 40295], [203, 40362], [1, 40469], [203, 40536],
+      ]);
+      assert.equal(chain.complete, true);
+    });
+
+    it('reads meter 1, 2 or 3 as the config picks it, each with the SolarEdge sign flip', async () => {
+      assert.equal((await grid().read()).powerW, -1000, 'meter 1 by default');
+      assert.deepEqual(await grid(2).read(), {
+        atMs: clock.nowMs(), powerW: -2000, phasePowersW: [-666, -666, -668], phaseCurrentsA: [-2, -2, -2],
+        phaseVoltagesV: [230.1, 230.2, 230.3], importEnergyWh: 4000, exportEnergyWh: 2000,
+      });
+      assert.equal((await grid(3).read()).powerW, -3000);
+      await assert.rejects(grid(4).read(), {
+        message: `grid meter 127.0.0.1:${server.port} unit 3: device 4 asked for, but the SunSpec chain [1, 103, 1, 203, 1, 203, 1, 203] has 3 meter model (201-204, 211-214)s`,
+      });
+    });
+
+    it('scan lists the inverter and the three meters, and the snippet picks meters 2 and 3 by sunspecIndex', async () => {
+      const report = await scanDevices({ host: '127.0.0.1', ports: [server.port], units: [3], timeoutMs: 300, clock: new RealClock(), logger: silentLogger(), profiles });
+      assert.deepEqual(report.devices.map((d) => [d.role, d.model, d.serial, d.device, d.powerW, d.sunspecIndex]), [
+        ['pv', 'SE10K', '7E0A1234', 'solaredge', 1234.5, undefined],
+        ['grid', 'WND-3Y400-MB', 'M-1', 'solaredge', -1000, undefined],
+        ['grid', 'WND-3Y400-MB', 'M-2', 'solaredge', -2000, 2],
+        ['grid', 'WND-3Y400-MB', 'M-3', 'solaredge', -3000, 3],
+      ]);
+      const entries = meterEntries(report.devices).filter((m) => m.role === 'grid');
+      assert.deepEqual(entries.map((m) => [m.id, m.sunspecIndex]), [['grid', undefined], ['grid-2', 2], ['grid-3', 3]]);
+    });
   });
 });

@@ -31,6 +31,8 @@ export interface MeterSettings {
   };
   powerSign?: 1 | -1 | undefined;
   maxRegistersPerRead?: number | undefined;
+  /** The n-th SunSpec device of the role behind the unit id (SolarEdge meters 1-3). */
+  sunspecIndex?: number | undefined;
 }
 
 export interface ModbusTarget {
@@ -92,7 +94,11 @@ export function createConfiguredMeter(meter: MeterSettings, deps: ConfiguredMete
     return createSunSpecMeter({
       id: meter.id, role: meter.role, link, unit: target.unit, clock: deps.clock, logger: deps.logger,
       ...(sign === -1 ? { powerSign: sign } : {}),
+      ...(meter.sunspecIndex !== undefined ? { deviceIndex: meter.sunspecIndex } : {}),
     });
+  }
+  if (meter.sunspecIndex !== undefined && meter.sunspecIndex !== 1) {
+    throw new Error(`meter ${meter.id}: sunspecIndex picks one of several SunSpec devices, but device ${profile.id} reads its ${meter.role} role from registers`);
   }
   return createProfileMeter({
     id: meter.id, role: meter.role, profile, link, unit: target.unit, clock: deps.clock, logger: deps.logger,

@@ -22,7 +22,7 @@ export const DEVICE_ROLES = {
   'sma-inverter': ['grid', 'pv', 'battery'],
   'sma-sunspec': ['pv'],
   'solaredge': ['grid', 'pv', 'battery'],
-  'sungrow-sh': ['grid', 'pv'],
+  'sungrow-sh': ['grid', 'pv', 'battery'],
   'sunspec': ['grid', 'pv', 'battery'],
   'victron-gx': ['grid', 'pv', 'battery'],
 } as const satisfies Record<string, readonly MeterRole[]>;

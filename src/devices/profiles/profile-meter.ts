@@ -64,6 +64,13 @@ interface ResolvedRegister extends RegisterRange {
   sign: 1 | -1;
   notAvailable: readonly bigint[];
   optional: boolean;
+  /** Status register whose bits give the sign of this magnitude. */
+  direction?: ResolvedDirection;
+}
+
+interface ResolvedDirection extends ResolvedRegister {
+  positiveBits: number;
+  negativeBits: number;
 }
 
 interface ResolvedValue {
@@ -176,10 +183,12 @@ export class ProfileMeter implements MeterDriver {
         if (this.missing.has(register)) return undefined;
         const raw = decodeRegisterValue(wordsOf(register, words), register.type, register.order, register.notAvailable);
         if (raw === undefined) return undefined;
-        total += applyFactor(raw, register.factor) * register.sign * termSign;
+        const direction = register.direction === undefined ? 1 : directionOf(register.direction, words);
+        const magnitude = applyFactor(raw, register.factor);
+        total += (register.direction === undefined ? magnitude : Math.abs(magnitude) * direction) * register.sign * termSign;
       }
     }
-    return total;
+    return total === 0 ? 0 : total; // no -0 from a sign flip of an idle value
   }
 
   private assemble(evaluate: (value: ResolvedValue) => number | undefined): MeterReading {
@@ -318,7 +327,14 @@ function resolveRole(profile: DeviceProfile, spec: RegisterRoleSpec, powerSign: 
 
 /** Applies the profile's defaults to one register; `extraSign` multiplies its sign. */
 export function resolveRegister(profile: DeviceProfile, spec: RegisterSpec, extraSign: 1 | -1 = 1): ResolvedRegister {
+  const direction = spec.direction === undefined ? undefined : {
+    ...resolveRegister(profile, { address: spec.direction.address, type: 'uint16', unit: 'W', ...(spec.direction.fc !== undefined ? { fc: spec.direction.fc } : {}) }),
+    notAvailable: [],
+    positiveBits: spec.direction.positiveBits,
+    negativeBits: spec.direction.negativeBits,
+  };
   return {
+    ...(direction !== undefined ? { direction } : {}),
     fc: (spec.fc ?? profile.defaults?.fc ?? 3) as FunctionCode,
     address: spec.address,
     count: REGISTER_WORDS[spec.type],
@@ -344,7 +360,15 @@ export function wordKey(fc: FunctionCode, address: number): string {
 function uniqueRegisters(spec: ResolvedRole): ResolvedRegister[] {
   const values = [spec.power, ...(spec.phasePowers ?? []), ...(spec.phaseCurrents ?? []), ...(spec.phaseVoltages ?? []),
     spec.importEnergy, spec.exportEnergy, spec.soc].filter((v): v is ResolvedValue => v !== undefined);
-  return values.flatMap((v) => [...v.plus, ...v.minus]);
+  return values.flatMap((v) => [...v.plus, ...v.minus]).flatMap((r) => (r.direction === undefined ? [r] : [r, r.direction]));
+}
+
+/** +1, -1 or 0 (neither bit set: idle) from the status register. */
+function directionOf(direction: ResolvedDirection, words: Map<string, number>): number {
+  const [status = 0] = wordsOf(direction, words);
+  if ((status & direction.positiveBits) !== 0) return 1;
+  if ((status & direction.negativeBits) !== 0) return -1;
+  return 0;
 }
 
 function wordsOf(register: ResolvedRegister, words: Map<string, number>): number[] {

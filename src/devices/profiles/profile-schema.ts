@@ -48,6 +48,17 @@ const bitPattern = z.union([
   z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, 'a hex string such as "0xFFFFFFFFFFFFFFFF"'),
 ]).transform((value) => BigInt(value));
 
+/**
+ * A status register that gives the direction of a value the device reports as a magnitude (Sungrow's battery power:
+ * bits of the battery running state say charging or discharging).
+ */
+export const directionSchema = z.strictObject({
+  address: z.number().int().min(0).max(0xffff).describe('Protocol address of the 16-bit status register'),
+  fc: functionCode.optional().describe('Default: defaults.fc, else 3'),
+  positiveBits: z.number().int().min(1).max(0xffff).describe('Any of these bits set: the value counts positive (domain convention)'),
+  negativeBits: z.number().int().min(1).max(0xffff).describe('Any of these bits set: the value counts negative; neither: the value is 0'),
+}).refine((d) => (d.positiveBits & d.negativeBits) === 0, 'positiveBits and negativeBits must not share a bit');
+
 export const registerSchema = z.strictObject({
   address: z.number().int().min(0).max(0xffff).describe('Protocol address, as sent on the wire (manuals that count from 1 or from 40001 are one more)'),
   fc: functionCode.optional().describe('Default: defaults.fc, else 3'),
@@ -58,6 +69,7 @@ export const registerSchema = z.strictObject({
   unit: z.enum(UNITS).describe('Unit of raw × scale; converted to W, A, V, Wh or % for the reading'),
   notAvailable: z.array(bitPattern).optional().describe('Raw patterns meaning "no value". Default: defaults.notAvailable for the type. float32 NaN is always "no value"'),
   optional: z.boolean().optional().describe('Some variants lack this register: an exception for it drops the value instead of failing the read'),
+  direction: directionSchema.optional().describe('The value is a magnitude; its sign comes from bits of a status register'),
   note: z.string().optional(),
 });
 

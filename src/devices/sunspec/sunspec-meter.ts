@@ -14,6 +14,8 @@
  *   `importEnergyWh` is left out.
  * - battery: model 802 (SoC, W; W > 0 taken as discharge) or else 124 ChaState for SoC with power from model 160
  *   modules 3 (charge) and 4 (discharge), the Fronius GEN24 layout.
+ * - Several devices behind one unit id (SolarEdge chains its meters after the inverter: common model 1 + 20x,
+ *   repeated): `deviceIndex` picks the n-th device of the role in chain order (1 = the first).
  * - A reading with no usable power, or with values no home device produces (|W| beyond 1 MW by default), is
  *   rejected with an Error, never passed on as a number.
  */
@@ -40,6 +42,8 @@ export interface SunSpecMeterOptions {
   maxPowerW?: number;
   /** Phase currents beyond ±maxCurrentA are rejected as garbage. */
   maxCurrentA?: number;
+  /** The n-th device of this role in the chain (1 = the first), for units that chain several (SolarEdge meters). */
+  deviceIndex?: number;
   /** Consecutive failed reads after which the chain is discovered again. */
   rediscoverAfterFailures?: number;
 }
@@ -108,8 +112,8 @@ export class SunSpecMeter implements MeterDriver {
 
   private async readRole(chain: SunSpecChain, signal?: AbortSignal): Promise<MeterReading> {
     switch (this.options.role) {
-      case 'grid': return this.readGrid(this.require(chain, GRID_MODELS, 'a meter model (201-204, 211-214)'), signal);
-      case 'pv': return this.readPv(this.require(chain, PV_MODELS, 'an inverter model (101-103, 111-113)'), signal);
+      case 'grid': return this.readGrid(this.require(chain, GRID_MODELS, 'meter model (201-204, 211-214)'), signal);
+      case 'pv': return this.readPv(this.require(chain, PV_MODELS, 'inverter model (101-103, 111-113)'), signal);
       case 'battery': return this.readBattery(chain, signal);
     }
   }
@@ -163,7 +167,7 @@ export class SunSpecMeter implements MeterDriver {
       if (watts === undefined) throw new Error('model 802 W is not implemented');
       return this.finish({ powerW: watts * sign, ...optional('socPct', v.scaled('SoC')) });
     }
-    const storage = this.require(chain, [124], 'a battery model (802, or 124 with 160)');
+    const storage = this.require(chain, [124], 'battery model (802, or 124 with 160)');
     const mppt = findModel(chain, [160]);
     const soc = (await this.readModel(storage, ['ChaState'], signal)).scaled('ChaState');
     if (mppt === undefined) throw new Error('model 124 gives no power and there is no model 160 with storage modules');
@@ -192,10 +196,15 @@ export class SunSpecMeter implements MeterDriver {
     return { atMs: this.options.clock.nowMs(), ...reading };
   }
 
+  /** The `deviceIndex`-th model of `ids` in chain order (each device of a chain has one model of its role). */
   private require(chain: SunSpecChain, ids: readonly number[], what: string): SunSpecModelRef {
-    const ref = findModel(chain, ids);
+    const index = this.options.deviceIndex ?? 1;
+    const found = chain.models.filter((m) => ids.includes(m.id));
+    const ref = found[index - 1];
     if (ref === undefined) {
-      throw new Error(`no ${what} in the SunSpec chain [${chain.models.map((m) => m.id).join(', ')}]${chain.complete ? '' : ` (incomplete: ${chain.problem})`}`);
+      const models = `[${chain.models.map((m) => m.id).join(', ')}]${chain.complete ? '' : ` (incomplete: ${chain.problem})`}`;
+      throw new Error(found.length === 0 || index === 1 ? `no ${what} in the SunSpec chain ${models}`
+        : `device ${index} asked for, but the SunSpec chain ${models} has ${found.length} ${what}${found.length === 1 ? '' : 's'}`);
     }
     return ref;
   }

@@ -103,6 +103,12 @@ describe('device profiles', () => {
     assert.match(problems(minimal('  grid: { power: { address: 0, fc: 6, type: int16, unit: W } }')).join('\n'), /roles\.grid\.power\.fc/);
   });
 
+  it('refuses a direction register whose positive and negative bits overlap', () => {
+    assert.deepEqual(problems(minimal('  battery: { power: { address: 1, type: int16, unit: W, direction: { address: 0, positiveBits: 6, negativeBits: 2 } } }')),
+      ['roles.battery.power.direction: positiveBits and negativeBits must not share a bit']);
+    assert.deepEqual(problems(minimal('  battery: { power: { address: 1, type: int16, unit: W, direction: { address: 0, positiveBits: 4, negativeBits: 2 } } }')), []);
+  });
+
   it('checks sums term by term and needs at least one role', () => {
     assert.deepEqual(problems(minimal('  grid: { power: { plus: [{ address: 0, type: int32, unit: W }], minus: [{ address: 2, type: int32, unit: V }] } }')),
       ['roles.grid.power.minus.0.unit: unit V does not fit this value (use W or kW)']);

@@ -288,6 +288,20 @@ describe('ProfileMeter against the simulator, with hand-written register maps', 
       assert.deepEqual(reader.requests, ['FC4 5018x3', 'FC4 13009x2', 'FC4 13036x2']);
     });
 
+    it('reads the battery: power as a magnitude with its direction from the running state bits of 13000', async () => {
+      // 13000 running state, 13021 power 1800 W, 13022 SoC 64.5 %, 13026 discharged 1234.5 kWh (low word first).
+      const battery = (state: number) => ({ 13000: [state], 13021: [1800, 645], 13026: [0x3039, 0x0000] });
+      const reader = recording(link);
+      server.setUnit(1, new HandBank(battery(0x0004)));
+      assert.deepEqual(await meter('sungrow-sh', 'battery', reader).read(),
+        { atMs: clock.nowMs(), powerW: 1800, socPct: 64.5, exportEnergyWh: 1_234_500 }, 'discharging counts positive');
+      assert.deepEqual(reader.requests, ['FC4 13000x1', 'FC4 13021x2', 'FC4 13026x2']);
+      server.setUnit(1, new HandBank(battery(0x0002)));
+      assert.equal((await meter('sungrow-sh', 'battery').read()).powerW, -1800, 'charging counts negative');
+      server.setUnit(1, new HandBank(battery(0x0001)));
+      assert.equal((await meter('sungrow-sh', 'battery').read()).powerW, 0, 'neither bit: idle');
+    });
+
     it('fails with the exception when a required register is missing', async () => {
       const { 13009: _missing, ...withoutPower } = sungrow;
       server.setUnit(1, new HandBank(withoutPower));
