@@ -103,6 +103,8 @@ export class SimulatedChargePoint {
   /** A transaction ended by the central system while the car is still plugged in. */
   private finishing = false;
   private pendingRemoteStart: { idTag: string; profile?: ChargingProfile } | undefined;
+  /** Sends the StartTransaction of a transaction begun while offline, once the line is back. */
+  private offlineStart: (() => Promise<void>) | undefined;
   private readonly timers = new Map<'tick' | 'meter' | 'heartbeat', () => void>();
   private readonly stopping = new AbortController();
   private readonly requestListeners = new Set<(request: HandledRequest) => void>();
@@ -150,7 +152,12 @@ export class SimulatedChargePoint {
   /** Connects, boots (retrying while the central system says Pending) and reports the connector status. */
   async start(): Promise<void> {
     await this.connection.connect();
-    this.connection.onOpen(() => void this.sendStatus(this.desiredStatus())); // after a reconnect
+    this.connection.onOpen(() => {
+      // After a reconnect: report a transaction started offline, then say where things stand.
+      const report = this.offlineStart;
+      this.offlineStart = undefined;
+      void (report?.() ?? Promise.resolve()).then(() => this.sendStatus(this.desiredStatus()));
+    });
     await this.boot();
     this.outlet.step(); // no energy for the time before start
     this.timers.set('tick', this.clock.every(this.options.tickMs ?? 1000, () => this.tick()));
@@ -194,12 +201,13 @@ export class SimulatedChargePoint {
     const transaction: Transaction = { id: 0, idTag, startedAtMs };
     this.transaction = transaction;
     this.outlet.energise(transaction);
-    // ocpp-rpc sends the call once it has reconnected; the central system's id replaces the provisional 0.
-    void this.send('StartTransaction', { connectorId: CONNECTOR_ID, idTag, meterStart: Math.round(this.outlet.energyWh), timestamp: isoTime(startedAtMs) })
-      .then((answer) => {
-        const parsed = startTransactionResponseSchema.safeParse(answer);
-        if (parsed.success && this.transaction === transaction) transaction.id = parsed.data.transactionId;
-      });
+    const meterStart = Math.round(this.outlet.energyWh);
+    // Reported when the line is back; the central system's id then replaces the provisional 0.
+    this.offlineStart = async () => {
+      const answer = await this.send('StartTransaction', { connectorId: CONNECTOR_ID, idTag, meterStart, timestamp: isoTime(startedAtMs) });
+      const parsed = startTransactionResponseSchema.safeParse(answer);
+      if (parsed.success && this.transaction === transaction) transaction.id = parsed.data.transactionId;
+    };
     return status;
   }
 
@@ -262,6 +270,7 @@ export class SimulatedChargePoint {
 
   /** Sends one MeterValues with the configured measurands. */
   async sendMeterValues(context: 'Sample.Periodic' | 'Trigger' = 'Sample.Periodic'): Promise<void> {
+    if (!this.connection.isOpen) return; // samples taken offline are not kept
     await this.send('MeterValues', {
       connectorId: CONNECTOR_ID,
       ...(this.transaction ? { transactionId: this.transaction.id } : {}),
@@ -289,6 +298,8 @@ export class SimulatedChargePoint {
 
   private async sendStatus(status: Ocpp16ConnectorStatus): Promise<void> {
     this.reportedStatus = status; // set before sending, so that overlapping updates do not repeat it
+    // Offline the status is not queued: the wallbox reports where it stands when the line is back (onOpen).
+    if (!this.connection.isOpen) return;
     await this.send('StatusNotification', { connectorId: CONNECTOR_ID, errorCode: 'NoError', status, timestamp: isoTime(this.clock.nowMs()) });
   }
 
