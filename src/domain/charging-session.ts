@@ -14,6 +14,8 @@ export interface ChargingSession {
   chargerId: string;
   transactionId: string;
   idTag: string | null;
+  /** Owner of the card (idTag) in the card list; null for no card or a card not in the list. */
+  owner: string | null;
   startedAtMs: number;
   stoppedAtMs: number | null;
   meterStartWh: number | null;

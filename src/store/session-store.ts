@@ -19,7 +19,12 @@ interface SessionRow {
   priced_wh: number;
   cost: number;
   currency: string | null;
+  /** From the card list (LEFT JOIN cards); null for an unknown card. */
+  card_owner: string | null;
 }
+
+/** A session row with its card's owner from the card list. */
+const SELECT_SESSIONS = 'SELECT s.*, c.owner AS card_owner FROM sessions s LEFT JOIN cards c ON c.id_tag = s.id_tag';
 
 export interface SessionStoreOptions {
   /** Accounting totals not yet written (control/session-accounting.ts), added to what the rows hold. */
@@ -65,7 +70,7 @@ export class SessionStore implements SessionAccountSink {
           WHEN @energyWh IS NOT NULL THEN MAX(energy_wh, @energyWh)
           ELSE energy_wh END
       WHERE charger_id = @chargerId AND transaction_id = @transactionId AND stopped_at_ms IS NULL`);
-    this.byKey = db.prepare('SELECT * FROM sessions WHERE charger_id = ? AND transaction_id = ?');
+    this.byKey = db.prepare(`${SELECT_SESSIONS} WHERE s.charger_id = ? AND s.transaction_id = ?`);
   }
 
   record(event: TransactionEvent): void {
@@ -102,11 +107,11 @@ export class SessionStore implements SessionAccountSink {
   list(query: SessionQuery = {}): ChargingSession[] {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: query.limit ?? 100 };
-    if (query.chargerId !== undefined) { where.push('charger_id = @chargerId'); params.chargerId = query.chargerId; }
-    if (query.idTag !== undefined) { where.push('id_tag = @idTag'); params.idTag = query.idTag; }
-    if (query.fromMs !== undefined) { where.push('started_at_ms >= @fromMs'); params.fromMs = query.fromMs; }
-    if (query.toMs !== undefined) { where.push('started_at_ms < @toMs'); params.toMs = query.toMs; }
-    const sql = `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at_ms DESC, id DESC LIMIT @limit`;
+    if (query.chargerId !== undefined) { where.push('s.charger_id = @chargerId'); params.chargerId = query.chargerId; }
+    if (query.idTag !== undefined) { where.push('s.id_tag = @idTag'); params.idTag = query.idTag; }
+    if (query.fromMs !== undefined) { where.push('s.started_at_ms >= @fromMs'); params.fromMs = query.fromMs; }
+    if (query.toMs !== undefined) { where.push('s.started_at_ms < @toMs'); params.toMs = query.toMs; }
+    const sql = `${SELECT_SESSIONS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.started_at_ms DESC, s.id DESC LIMIT @limit`;
     return (this.db.prepare(sql).all(params) as SessionRow[]).map((row) => this.toSession(row));
   }
 
@@ -121,6 +126,7 @@ export class SessionStore implements SessionAccountSink {
     const solarShare = accountedWh > 0 ? solarWh / accountedWh : null;
     return {
       id: row.id, chargerId: row.charger_id, transactionId: row.transaction_id, idTag: row.id_tag,
+      owner: row.card_owner === null || row.card_owner === '' ? null : row.card_owner,
       startedAtMs: row.started_at_ms, stoppedAtMs: row.stopped_at_ms, meterStartWh: row.meter_start_wh,
       meterStopWh: row.meter_stop_wh, energyWh: round(energyWh, 1), peakPowerW: row.peak_power_w, stopReason: row.stop_reason,
       solarWh: solarShare === null ? null : round(energyWh * solarShare, 1),

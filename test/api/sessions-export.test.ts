@@ -65,6 +65,10 @@ describe('sessions CSV export and tariff outlook over HTTP', () => {
     store.addToSession('garage', '2', { accountedWh: 11_000, solarWh: 8250, pricedWh: 11_000, cost: 1.485, currency: 'EUR' });
     record('carport', '3', 'Ann, "the boss"', Date.UTC(2026, 5, 21, 9, 0), 1, 3000);
     record('carport', '4', undefined, Date.UTC(2026, 5, 21, 12, 0), 1, 0);
+    // The card list: owners join the sessions by idTag (one owner written like a formula).
+    const addCard = db.prepare(`INSERT INTO cards (id_tag, name, owner, status, created_at_ms, updated_at_ms) VALUES (?, ?, ?, 'accepted', 0, 0)`);
+    addCard.run('CARD-1', 'Blue card', 'Ann');
+    addCard.run('Ann, "the boss"', 'Key fob', '@boss');
     const tariff = createSiteTariff(tariffConfig, {
       timeZone: 'Europe/Berlin', dataDir: dir, clock, fetch: globalThis.fetch, readText: (p) => readFile(p, 'utf8'),
     });
@@ -74,7 +78,6 @@ describe('sessions CSV export and tariff outlook over HTTP', () => {
         sessionsExportRouter({
           sessions: (q) => store.list(q), timeZone: () => 'Europe/Berlin', nowMs: () => clock.nowMs(),
           chargerName: (id) => (id === 'garage' ? 'Garage' : '+Carport'),
-          cardOwner: (tag) => (tag === 'CARD-1' ? 'Ann' : undefined),
         }),
         tariffRouter({ configured: () => configured, outlook: (n, h) => tariff.outlook(n, h), nowMs: () => clock.nowMs() }),
       ],
@@ -90,11 +93,11 @@ describe('sessions CSV export and tariff outlook over HTTP', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('GET /api/v1/sessions carries solar share, solar energy, cost, currency and duration', async () => {
+  it('GET /api/v1/sessions carries the card\'s owner, solar share, solar energy, cost, currency and duration', async () => {
     const sessions = await (await fetch(`${base}/api/v1/sessions?chargerId=garage`)).json() as Record<string, unknown>[];
-    assert.deepEqual(sessions.map((s) => [s.transactionId, s.energyWh, s.solarWh, s.solarShare, s.cost, s.currency, s.durationMs]), [
-      ['2', 11_000, 8250, 0.75, 1.485, 'EUR', 1.5 * H],
-      ['1', 7400, 0, 0, 2.22, 'EUR', 2 * H],
+    assert.deepEqual(sessions.map((s) => [s.transactionId, s.owner, s.energyWh, s.solarWh, s.solarShare, s.cost, s.currency, s.durationMs]), [
+      ['2', null, 11_000, 8250, 0.75, 1.485, 'EUR', 1.5 * H],
+      ['1', 'Ann', 7400, 0, 0, 2.22, 'EUR', 2 * H],
     ]);
   });
 
@@ -108,7 +111,7 @@ describe('sessions CSV export and tariff outlook over HTTP', () => {
     assert.deepEqual(parseCsv(text), [
       ['date', 'charger', 'card', 'owner', 'kWh', 'cost', 'currency', 'solar share %', 'duration'],
       ['2026-06-21T14:00:00+02:00', "'+Carport", '', '', '0.000', '', '', '', '1:00:00'],
-      ['2026-06-21T11:00:00+02:00', "'+Carport", 'Ann, "the boss"', '', '3.000', '', '', '', '1:00:00'],
+      ['2026-06-21T11:00:00+02:00', "'+Carport", 'Ann, "the boss"', "'@boss", '3.000', '', '', '', '1:00:00'],
       ['2026-06-20T12:00:00+02:00', 'Garage', `'=HYPERLINK("http://x","y")`, '', '11.000', '1.49', 'EUR', '75.0', '1:30:00'],
       ['2026-01-15T18:30:00+01:00', 'Garage', 'CARD-1', 'Ann', '7.400', '2.22', 'EUR', '0.0', '2:00:00'],
     ]);
@@ -173,7 +176,7 @@ describe('sessions CSV export and tariff outlook over HTTP', () => {
   });
 
   it('an empty export is just the header', () => {
-    assert.equal(sessionsCsv([], { timeZone: 'UTC', chargerName: (id) => id, cardOwner: () => undefined }),
+    assert.equal(sessionsCsv([], { timeZone: 'UTC', chargerName: (id) => id }),
       'date,charger,card,owner,kWh,cost,currency,solar share %,duration\r\n');
   });
 });

@@ -30,7 +30,7 @@ describe('session store (SQLite on disk)', () => {
     store.record({ kind: 'ended', ...key, atMs: T + 3_600_000, meterStopWh: 21_000, stopReason: 'EVDisconnected' });
     const [session] = store.list();
     assert.deepEqual(session, {
-      id: session!.id, chargerId: 'garage', transactionId: '42', idTag: 'CARD-1', startedAtMs: T, stoppedAtMs: T + 3_600_000,
+      id: session!.id, chargerId: 'garage', transactionId: '42', idTag: 'CARD-1', owner: null, startedAtMs: T, stoppedAtMs: T + 3_600_000,
       meterStartWh: 10_000, meterStopWh: 21_000, energyWh: 11_000, peakPowerW: 11_000, stopReason: 'EVDisconnected',
       solarWh: null, solarShare: null, cost: null, currency: null, costEstimated: false, durationMs: 3_600_000,
     });

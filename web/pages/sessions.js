@@ -111,7 +111,7 @@ export default {
         element('tbody', {}, ...sessions.map((s) => element('tr', { 'data-session-id': String(s.id) },
           element('td', { class: 'date' }, ctx.format.dateTime(s.startedAtMs)),
           element('td', { class: 'charger' }, chargerName(s.chargerId)),
-          element('td', { class: 'id-tag' }, s.idTag ?? '–'),
+          element('td', { class: 'id-tag' }, s.idTag ?? '–', s.owner ? element('span', { class: 'owner' }, s.owner) : ''),
           element('td', { class: 'energy' }, ctx.format.energy(s.energyWh)),
           element('td', { class: 'cost' }, s.cost === null ? '–' : `${ctx.format.money(s.cost, s.currency)}${s.costEstimated ? ' *' : ''}`),
           element('td', { class: 'solarShare' }, ctx.format.percent(s.solarShare)),

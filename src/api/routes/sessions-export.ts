@@ -11,8 +11,6 @@ export interface SessionsExportService {
   timeZone(): string;
   /** Display name of a charger (its id when unknown). */
   chargerName(chargerId: string): string;
-  /** Owner of an RFID card, when the card list knows it. */
-  cardOwner?(idTag: string): string | undefined;
   nowMs(): number;
 }
 
@@ -36,14 +34,14 @@ export function sessionsExportRouter(service: SessionsExportService): Router {
     res.set('Content-Type', 'text/csv; charset=utf-8');
     res.set('Content-Disposition', `attachment; filename="sunplug-sessions-${day}.csv"`);
     res.set('Cache-Control', 'no-store');
-    res.send(sessionsCsv(sessions, { timeZone, chargerName: (id) => service.chargerName(id), cardOwner: (tag) => service.cardOwner?.(tag) }));
+    res.send(sessionsCsv(sessions, { timeZone, chargerName: (id) => service.chargerName(id) }));
   });
   return router;
 }
 
 export function sessionsCsv(
   sessions: readonly ChargingSession[],
-  context: { timeZone: string; chargerName: (id: string) => string; cardOwner: (idTag: string) => string | undefined },
+  context: { timeZone: string; chargerName: (id: string) => string },
 ): string {
   const lines = [CSV_COLUMNS.map((c) => csvCell(c)).join(',')];
   for (const s of sessions) {
@@ -51,7 +49,7 @@ export function sessionsCsv(
       csvCell(localIsoTime(s.startedAtMs, context.timeZone)),
       textCell(context.chargerName(s.chargerId)),
       textCell(s.idTag ?? ''),
-      textCell(s.idTag === null ? '' : (context.cardOwner(s.idTag) ?? '')),
+      textCell(s.owner ?? ''),
       csvCell((s.energyWh / 1000).toFixed(3)),
       csvCell(s.cost === null ? '' : s.cost.toFixed(2)),
       textCell(s.currency ?? ''),
