@@ -19,6 +19,11 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** Writes text only when it changed: a live region re-announces every write, and the state arrives every second. */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 function ensureStyles() {
   if (document.querySelector('link[data-page-style="live"]')) return;
   document.head.append(element('link', { rel: 'stylesheet', href: 'pages/live.css', 'data-page-style': 'live' }));
@@ -78,23 +83,23 @@ export default {
         card = buildCard(charger);
         chargers.append(card);
       }
-      card.querySelector('.name').textContent = charger.name;
+      setText(card.querySelector('.name'), charger.name);
       const status = card.querySelector('.status');
-      status.textContent = t(`status.${charger.status}`);
+      setText(status, t(`status.${charger.status}`));
       status.dataset.status = charger.status;
-      card.querySelector('.vehicle').textContent = charger.connected ? t(charger.vehicleConnected ? 'carConnected' : 'carNotConnected') : '';
-      card.querySelector('.power').textContent = ctx.format.power(charger.powerW);
-      card.querySelector('.current').textContent = charger.currentA === null ? '–' : `${charger.currentA.toFixed(1)} A × ${charger.phases}`;
-      card.querySelector('.limit').textContent = ctx.format.current(charger.limitA);
+      setText(card.querySelector('.vehicle'), charger.connected ? t(charger.vehicleConnected ? 'carConnected' : 'carNotConnected') : '');
+      setText(card.querySelector('.power'), ctx.format.power(charger.powerW));
+      setText(card.querySelector('.current'), charger.currentA === null ? '–' : `${charger.currentA.toFixed(1)} A × ${charger.phases}`);
+      setText(card.querySelector('.limit'), ctx.format.current(charger.limitA));
       const session = running.get(charger.id);
-      card.querySelector('.energy').textContent = ctx.format.energy(charger.sessionEnergyWh ?? session?.energyWh ?? null);
-      card.querySelector('.cost').textContent = session ? ctx.format.money(session.cost, session.currency) : '–';
-      card.querySelector('.solar-share').textContent = session ? ctx.format.percent(session.solarShare) : '–';
+      setText(card.querySelector('.energy'), ctx.format.energy(charger.sessionEnergyWh ?? session?.energyWh ?? null));
+      setText(card.querySelector('.cost'), session ? ctx.format.money(session.cost, session.currency) : '–');
+      setText(card.querySelector('.solar-share'), session ? ctx.format.percent(session.solarShare) : '–');
       const reason = card.querySelector('.reason');
-      reason.textContent = reasonText(charger);
+      setText(reason, reasonText(charger));
       reason.dataset.reason = charger.reason ?? '';
       const detail = card.querySelector('.detail');
-      detail.textContent = charger.detail ?? '';
+      setText(detail, charger.detail ?? '');
       detail.hidden = !charger.detail;
       if (!card.dataset.pending) {
         for (const input of card.querySelectorAll('input[type=radio]')) input.checked = input.value === charger.mode;
@@ -213,7 +218,7 @@ export default {
       const plan = charger.plan;
       const summary = form.querySelector('.plan-summary');
       if (!plan) {
-        summary.textContent = t('plan.none');
+        setText(summary, t('plan.none'));
         return;
       }
       const target = plan.energyWh !== null ? ctx.format.energy(plan.energyWh) : plan.socPercent !== null ? `${plan.socPercent} %` : '–';
@@ -222,7 +227,7 @@ export default {
       if (plan.status) parts.push(t(`plan.status.${plan.status}`));
       if (plan.nextStartAtMs !== null && plan.status === 'planned') parts.push(t('plan.nextStart', { time: ctx.format.dateTime(plan.nextStartAtMs) }));
       if (plan.expectedFinishAtMs !== null) parts.push(t('plan.finish', { time: ctx.format.dateTime(plan.expectedFinishAtMs) }));
-      summary.textContent = parts.join(' · ');
+      setText(summary, parts.join(' · '));
       const input = form.querySelector('input[name=departure]');
       if (!input.value && plan.source === 'user') input.value = isoLocalDateTime(plan.departureAtMs, ctx.timeZone());
     };
@@ -244,24 +249,24 @@ export default {
 
     const render = (state) => {
       latest = state;
-      pv.value.textContent = ctx.format.power(state.site.pvPowerW);
-      home.value.textContent = ctx.format.power(state.site.homePowerW);
+      setText(pv.value, ctx.format.power(state.site.pvPowerW));
+      setText(home.value, ctx.format.power(state.site.homePowerW));
       const carsW = state.chargers.reduce((sum, c) => sum + c.powerW, 0);
-      cars.value.textContent = ctx.format.power(carsW);
+      setText(cars.value, ctx.format.power(carsW));
       const pvW = state.site.pvPowerW ?? 0;
       const homeW = state.site.homePowerW;
       // Where the cars' power comes from now, by the same rule as the session accounting: PV surplus after the home.
-      cars.note.textContent = carsW > 0 && homeW !== null ? t('fromSun', { share: ctx.format.percent(Math.min(1, Math.max(0, pvW - homeW) / carsW)) }) : '';
+      setText(cars.note, carsW > 0 && homeW !== null ? t('fromSun', { share: ctx.format.percent(Math.min(1, Math.max(0, pvW - homeW) / carsW)) }) : '');
       const gridW = state.site.gridPowerW;
-      grid.label.textContent = gridW === null ? t('grid') : gridW < 0 ? t('gridExport') : t('gridImport');
-      grid.value.textContent = gridW === null ? '–' : ctx.format.power(Math.abs(gridW));
+      setText(grid.label, gridW === null ? t('grid') : gridW < 0 ? t('gridExport') : t('gridImport'));
+      setText(grid.value, gridW === null ? '–' : ctx.format.power(Math.abs(gridW)));
       grid.node.dataset.direction = gridW === null ? '' : gridW < 0 ? 'export' : 'import';
       stale.hidden = !state.site.gridStale;
       battery.node.hidden = state.site.batteryPowerW === null;
       const batteryW = state.site.batteryPowerW;
-      battery.label.textContent = batteryW === null || Math.abs(batteryW) < 1 ? t('battery') : batteryW > 0 ? t('batteryDischarging') : t('batteryCharging');
-      battery.value.textContent = batteryW === null ? '–' : ctx.format.power(Math.abs(batteryW));
-      battery.note.textContent = state.site.batterySocPct === null ? '' : `${Math.round(state.site.batterySocPct)} %`;
+      setText(battery.label, batteryW === null || Math.abs(batteryW) < 1 ? t('battery') : batteryW > 0 ? t('batteryDischarging') : t('batteryCharging'));
+      setText(battery.value, batteryW === null ? '–' : ctx.format.power(Math.abs(batteryW)));
+      setText(battery.note, state.site.batterySocPct === null ? '' : `${Math.round(state.site.batterySocPct)} %`);
       noChargers.hidden = state.chargers.length > 0;
       for (const charger of state.chargers) renderCharger(charger);
       for (const card of [...chargers.children]) {
