@@ -58,6 +58,8 @@ export interface SunplugOptions {
   modbusInterFrameGapMs?: number;
   /** The installation config file Sunplug was started from (backup keeps its text; restore may replace it). */
   configFile?: string;
+  /** The latest log lines (the diagnostics bundle includes them, redacted), when the logger keeps them. */
+  recentLogLines?: () => string[];
   /** Login and API tokens for /api and the dashboard socket (docs/api.md). Default 'required'; 'off' logs a warning. */
   authentication?: AuthenticationMode;
 }
@@ -287,6 +289,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   httpRoutes.push(settingsRoutes({ settings: siteSettings, meterHealth: () => poller.healthReport(), ...scanForSettings({ clock: ioClock, logger: logger.child({ part: 'scan' }), profiles }) }));
   httpRoutes.push(installerRoutes({
     clock: ioClock, version: await sunplugVersion(), service, chargers: chargerDirectory, meterHealth: () => poller.healthReport(),
+    ...(options.recentLogLines !== undefined ? { logLines: options.recentLogLines } : {}),
     meters: () => config.meters, readRegisters: registerReader(links, profiles), effectiveConfig: () => config,
     backup: {
       fileConfig: options.config, settings: () => settings.snapshot(),

@@ -81,3 +81,21 @@ function tarHeader(name: string, size: number, mtimeS: number): Buffer {
 export function jsonFile(name: string, value: unknown): BundleFile {
   return { name, content: `${JSON.stringify(redactSecrets(value), null, 2)}\n` };
 }
+
+/**
+ * Log lines (pino JSON) for the bundle: each line parsed and redacted like the JSON parts; a line that is not JSON
+ * is left out rather than risk passing on what it might carry.
+ */
+export function logFile(name: string, lines: readonly string[]): BundleFile {
+  const kept: string[] = [];
+  let dropped = 0;
+  for (const line of lines) {
+    try {
+      kept.push(JSON.stringify(redactSecrets(JSON.parse(line))));
+    } catch {
+      dropped++;
+    }
+  }
+  if (dropped > 0) kept.push(JSON.stringify({ msg: `${dropped} line(s) that were not JSON left out` }));
+  return { name, content: kept.length === 0 ? '' : `${kept.join('\n')}\n` };
+}

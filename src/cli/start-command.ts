@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { startSunplug } from '../main.ts';
 import { RealClock, ScaledClock, type Clock } from '../platform/clock.ts';
 import { exitOnSignals } from '../platform/lifecycle.ts';
+import { LogTail } from '../platform/log-tail.ts';
 import { createLogger } from '../platform/logger.ts';
 import { ConfigError, loadConfigFile } from '../store/config-file.ts';
 import { defaultDemoStartMs, startDemoDevices, DEMO_TIMEZONE } from '../sim/demo-site.ts';
@@ -23,7 +24,9 @@ export async function startCommand(args: string[]): Promise<number> {
       'ocpp-port': { type: 'string' },
     },
   });
-  const logger = createLogger();
+  // The last log lines stay in memory for the diagnostics bundle (GET /api/v1/diagnostics).
+  const logTail = new LogTail(process.stdout);
+  const logger = createLogger({ destination: logTail });
   const configFile = values.config ?? process.env.SUNPLUG_CONFIG;
   const dataDir = resolve(values['data-dir'] ?? process.env.SUNPLUG_DATA_DIR ?? './data');
   const demo = values.demo || configFile === undefined;
@@ -62,7 +65,7 @@ export async function startCommand(args: string[]): Promise<number> {
   if (ocppPort !== undefined) config = { ...config, ocpp: { ...config.ocpp, port: ocppPort } };
 
   // Every start from the command line, the demo included, requires a login (the first visit sets the password).
-  const sunplug = await startSunplug({ config, dataDir, clock, logger, demo, authentication: 'required', ...(configFile !== undefined && !demo ? { configFile } : {}) });
+  const sunplug = await startSunplug({ config, dataDir, clock, logger, demo, authentication: 'required', recentLogLines: () => logTail.lines(), ...(configFile !== undefined && !demo ? { configFile } : {}) });
   await demoDevices?.connectWallboxes(sunplug.ocppUrl);
   logger.info({ dashboard: `http://localhost:${sunplug.httpPort}/`, ocpp: sunplug.ocppUrl }, 'Sunplug is running');
   exitOnSignals(async () => {

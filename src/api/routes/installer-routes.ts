@@ -18,7 +18,7 @@ import type { SunplugConfig, MeterConfig } from '../../store/config-schema.ts';
 import { validateConfig, ConfigError, parseConfigText } from '../../store/config-file.ts';
 import { parseRuntimeSettings, type RuntimeSettingsData } from '../../store/runtime-settings.ts';
 import { SettingsRejected, SiteSettings } from '../../store/site-settings.ts';
-import { jsonFile, redactSecrets, tarGz, type BundleFile } from '../diagnostics-bundle.ts';
+import { jsonFile, logFile, tarGz, type BundleFile } from '../diagnostics-bundle.ts';
 import { ApiError, parseQuery } from '../http-api.ts';
 import type { SiteService } from '../site-service.ts';
 
@@ -48,6 +48,8 @@ export interface InstallerRoutesDependencies {
   /** The effective configuration (diagnostics). */
   effectiveConfig: () => SunplugConfig;
   backup: BackupStore;
+  /** The latest log lines, oldest first, when the logger keeps them. */
+  logLines?: () => string[];
 }
 
 /** What backup and restore read and write. */
@@ -216,10 +218,12 @@ export function installerRoutes(deps: InstallerRoutesDependencies): Router {
         files.push(jsonFile(`sunplug-diagnostics/ocpp-log/${safeName}.json`, deps.chargers.ocppLog(charger.id, 1000) ?? []));
       }
     }
+    if (deps.logLines !== undefined) files.push(logFile('sunplug-diagnostics/log.jsonl', deps.logLines()));
     files.push({
       name: 'sunplug-diagnostics/README.txt',
       content: 'Sunplug diagnostics bundle. Passwords, password hashes, tokens and keys are replaced by "[redacted]".\n'
-        + 'Recent log lines are not included: Sunplug logs to its standard output (journalctl -u sunplug, docker logs).\n',
+        + (deps.logLines !== undefined ? 'log.jsonl: the latest log lines (up to 500), redacted the same way.\n'
+          : 'Recent log lines are not included here: Sunplug logs to its standard output (journalctl -u sunplug, docker logs).\n'),
     });
     const stamp = new Date(atMs).toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
     res.set('Content-Disposition', `attachment; filename="sunplug-diagnostics-${stamp}.tar.gz"`);
