@@ -258,4 +258,24 @@ describe('SunSpecMeter against the simulator', () => {
       phaseVoltagesV: [230.5, 230.5, 230.5], importEnergyWh: 4096,
     });
   });
+
+  it('leaves out an energy counter that runs backwards or jumps, and keeps the power', async () => {
+    const grid = createSunSpecGridMeter({ manufacturer: 'Acme', model: 'M1', serial: 'C-1' });
+    grid.setPowerW(800, [300, 250, 250]);
+    grid.setEnergyWh({ importWh: 5_000_000, exportWh: 1_000_000 });
+    server.setUnit(77, grid);
+    const reader = meter('grid', 77);
+    assert.equal((await reader.read()).importEnergyWh, 5_000_000);
+    grid.setEnergyWh({ importWh: 4_999_000, exportWh: 1_000_000 });
+    const backwards = await reader.read();
+    assert.equal(backwards.powerW, 800);
+    assert.equal(backwards.importEnergyWh, undefined, 'a counter running backwards is garbage');
+    assert.equal(backwards.exportEnergyWh, 1_000_000);
+    await clock.advance(1000);
+    grid.setEnergyWh({ importWh: 9_000_000, exportWh: 1_000_000 }); // +4 MWh in a second
+    assert.equal((await reader.read()).importEnergyWh, undefined, 'a jump beyond the maximum power is garbage');
+    await clock.advance(3_600_000);
+    grid.setEnergyWh({ importWh: 5_000_800, exportWh: 1_000_000 });
+    assert.equal((await reader.read()).importEnergyWh, 5_000_800, 'a plausible rise from the last good value reads again');
+  });
 });

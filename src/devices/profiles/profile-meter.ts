@@ -20,6 +20,7 @@
 import type { MeterReading, MeterRole, PhaseValues } from '../../domain/meter-reading.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { CounterGuard } from '../counter-guard.ts';
 import type { MeterDriver } from '../meter-driver.ts';
 import { ModbusError } from '../modbus/modbus-link.ts';
 import { covers, planBlocks, type FunctionCode, type RegisterRange } from './register-blocks.ts';
@@ -96,9 +97,6 @@ const ROLE_NOUN: Record<MeterRole, string> = { grid: 'grid meter', pv: 'pv inver
 const MAX_STANDBY_DRAW_W = 200;
 /** Exceptions meaning "this device has no such register / function", as opposed to a busy or failing device. */
 const MISSING_REGISTER_CODES = new Set([1, 2, 3]);
-/** Slack for counter rises on top of what the maximum power allows: counters with 0.1 kWh steps jump by 100 Wh. */
-const COUNTER_RISE_SLACK_WH = 1000;
-const COUNTER_RESET_AFTER = 10;
 
 export function createProfileMeter(options: ProfileMeterOptions): ProfileMeter {
   return new ProfileMeter(options);
@@ -266,7 +264,7 @@ export class ProfileMeter implements MeterDriver {
 
   private counter(guard: CounterGuard, value: number | undefined, nowMs: number, maxPowerW: number, name: string): number | undefined {
     if (value === undefined) return undefined;
-    const verdict = !Number.isFinite(value) || value < 0 || value > Number.MAX_SAFE_INTEGER ? 'impossible' : guard.offer(value, nowMs, maxPowerW);
+    const verdict = guard.offer(value, nowMs, maxPowerW);
     if (verdict !== 'ok') {
       this.options.logger.warn({ meter: this.id, counter: name, value, last: guard.lastValue, verdict }, 'energy counter rejected as garbage');
       return undefined;
@@ -278,28 +276,6 @@ export class ProfileMeter implements MeterDriver {
   private describe(error: unknown): Error {
     const detail = error instanceof ModbusError ? error.detail : error instanceof Error ? error.message : String(error);
     return new Error(`${this.where}: ${detail}`, { cause: error });
-  }
-}
-
-/** Keeps an energy counter honest: it may not run backwards, nor rise faster than the maximum power allows. */
-class CounterGuard {
-  lastValue: number | undefined;
-  private lastAtMs = 0;
-  private lowerInARow = 0;
-
-  offer(value: number, nowMs: number, maxPowerW: number): 'ok' | 'backwards' | 'jump' {
-    if (this.lastValue !== undefined && value < this.lastValue) {
-      this.lowerInARow++;
-      // A counter that stays lower read after read was reset or replaced; believe it eventually.
-      if (this.lowerInARow < COUNTER_RESET_AFTER) return 'backwards';
-    } else if (this.lastValue !== undefined) {
-      const maxRiseWh = (maxPowerW * Math.max(0, nowMs - this.lastAtMs)) / 3_600_000 + COUNTER_RISE_SLACK_WH;
-      if (value - this.lastValue > maxRiseWh) return 'jump';
-    }
-    this.lastValue = value;
-    this.lastAtMs = nowMs;
-    this.lowerInARow = 0;
-    return 'ok';
   }
 }
 

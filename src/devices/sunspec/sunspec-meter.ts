@@ -17,11 +17,13 @@
  * - Several devices behind one unit id (SolarEdge chains its meters after the inverter: common model 1 + 20x,
  *   repeated): `deviceIndex` picks the n-th device of the role in chain order (1 = the first).
  * - A reading with no usable power, or with values no home device produces (|W| beyond 1 MW by default), is
- *   rejected with an Error, never passed on as a number.
+ *   rejected with an Error, never passed on as a number. Energy counters that run backwards or jump faster than
+ *   the maximum power allows are left out (logged), the rest of the reading stands (counter-guard.ts).
  */
 import type { MeterReading, MeterRole, PhaseValues } from '../../domain/meter-reading.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { CounterGuard } from '../counter-guard.ts';
 import type { MeterDriver } from '../meter-driver.ts';
 import { ModbusError } from '../modbus/modbus-link.ts';
 import { discoverSunSpec, findModel, readCommonModel, type HoldingRegisterReader, type SunSpecChain, type SunSpecModelRef } from './discovery.ts';
@@ -66,6 +68,7 @@ export class SunSpecMeter implements MeterDriver {
   private chainCache: SunSpecChain | undefined;
   private failures = 0;
   private closed = false;
+  private readonly counters = { importEnergyWh: new CounterGuard(), exportEnergyWh: new CounterGuard() };
 
   constructor(private readonly options: SunSpecMeterOptions) {
     this.id = options.id;
@@ -193,7 +196,20 @@ export class SunSpecMeter implements MeterDriver {
     if (reading.phaseCurrentsA?.some((a) => bad(a, maxCurrentA))) throw new Error(`implausible phase currents ${reading.phaseCurrentsA.join(', ')} A`);
     if (reading.phaseVoltagesV?.some((v) => bad(v, 1000) || v < 0)) throw new Error(`implausible phase voltages ${reading.phaseVoltagesV.join(', ')} V`);
     if (reading.socPct !== undefined && (bad(reading.socPct, 100) || reading.socPct < 0)) throw new Error(`implausible state of charge ${reading.socPct} %`);
-    return { atMs: this.options.clock.nowMs(), ...reading };
+    const atMs = this.options.clock.nowMs();
+    const checked = { ...reading };
+    for (const name of ['importEnergyWh', 'exportEnergyWh'] as const) {
+      const value = checked[name];
+      if (value === undefined) continue;
+      const guard = this.counters[name];
+      const verdict = guard.offer(value, atMs, maxPowerW);
+      if (verdict !== 'ok') {
+        // A bad counter must not cost the power reading (the fuse needs it).
+        this.options.logger.warn({ meter: this.id, counter: name, value, last: guard.lastValue, verdict }, 'energy counter rejected as garbage');
+        delete checked[name];
+      }
+    }
+    return { atMs, ...checked };
   }
 
   /** The `deviceIndex`-th model of `ids` in chain order (each device of a chain has one model of its role). */
