@@ -236,7 +236,8 @@ export class ChargerJobs {
 
   private askFor(id: number, target: Parameters<ChargerControl['ask']>[0], method: string, request: object): Promise<ChargerAnswer> {
     return this.options.control.ask(target, method, request).then((answer) => {
-      this.setStatus(id, answer.status);
+      // The charger's first status notification may overtake its answer: the answer then only joins the history.
+      this.setStatus(id, answer.status, { onlyIfStatus: 'requested' });
       return answer;
     }, (error: unknown) => {
       this.setStatus(id, 'Failed');
@@ -256,14 +257,15 @@ export class ChargerJobs {
     return row.id;
   }
 
-  private setStatus(id: number, status: string): void {
-    const row = this.options.db.prepare('SELECT history FROM charger_jobs WHERE id = ?').get(id) as { history: string } | undefined;
+  private setStatus(id: number, status: string, options: { onlyIfStatus?: string } = {}): void {
+    const row = this.options.db.prepare('SELECT status, history FROM charger_jobs WHERE id = ?').get(id) as { status: string; history: string } | undefined;
     if (row === undefined) return;
     const nowMs = this.options.clock.nowMs();
     const history = [...(JSON.parse(row.history) as JobStatusEntry[]), { status, atMs: nowMs }].slice(-50);
-    const open = FINAL.has(status) || status === 'Failed' ? 0 : 1;
+    const final = FINAL.has(status) || status === 'Failed';
+    const current = options.onlyIfStatus === undefined || row.status === options.onlyIfStatus || final ? status : row.status;
     this.options.db.prepare('UPDATE charger_jobs SET status = ?, history = ?, updated_at_ms = ?, open = open * ? WHERE id = ?')
-      .run(status, JSON.stringify(history), nowMs, open, id);
+      .run(current, JSON.stringify(history), nowMs, final ? 0 : 1, id);
   }
 
   private expire(): void {

@@ -12,7 +12,7 @@ import { describeCallFailure } from '../ocpp-rpc-types.ts';
  */
 
 export class ControlError extends Error {
-  constructor(readonly status: 404 | 409 | 502 | 503 | 504, readonly code: string, message: string) {
+  constructor(readonly status: 400 | 404 | 409 | 502 | 503 | 504, readonly code: string, message: string) {
     super(message);
   }
 }
@@ -129,7 +129,7 @@ export class ChargerControl {
     const target = this.online(chargerId);
     const allowed: readonly string[] = TRIGGER_MESSAGES[target.protocol];
     if (!allowed.includes(message)) {
-      throw new ControlError(409, 'unknown_message', `an ${target.protocol} charger cannot be asked for "${message}"; one of ${allowed.join(', ')}`);
+      throw new ControlError(400, 'invalid_body', `an ${target.protocol} charger cannot be asked for "${message}"; one of ${allowed.join(', ')}`);
     }
     const params = target.protocol === 'ocpp1.6'
       ? { requestedMessage: message, ...(connectorId !== undefined ? { connectorId } : {}) }
