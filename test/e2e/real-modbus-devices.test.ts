@@ -62,6 +62,13 @@ describe('a site whose meters are served by pymodbus', () => {
     assert.equal(s.site.gridPowerW, -2345.5);
     assert.equal(s.site.pvPowerW, 1234.5);
     assert.equal(s.site.gridStale, false);
+    // Device health per meter: last success, errors and latency.
+    const grid = s.meters.find((m) => m.id === 'grid');
+    assert.equal(grid?.stale, false);
+    assert.equal(grid?.errorCount, 0);
+    assert.ok((grid?.readCount ?? 0) >= 1);
+    assert.equal(grid?.lastSuccessAtMs, clock.nowMs());
+    assert.equal(typeof grid?.latencyMs, 'number');
   });
 
   it('follows a new meter value at the next poll', async () => {
@@ -92,7 +99,11 @@ describe('a site whose meters are served by pymodbus', () => {
     assert.ok(staleAt !== undefined && staleAt - diedAtMs <= 6000, `stale after ${(staleAt ?? NaN) - diedAtMs} ms (bound 5000 ms + one poll)`);
     const s = await state();
     assert.equal(s.site.gridPowerW, null, 'no stale number is shown');
-    assert.equal(s.meters.find((m) => m.id === 'grid')?.stale, true);
+    const health = s.meters.find((m) => m.id === 'grid');
+    assert.equal(health?.stale, true);
+    assert.ok((health?.errorCount ?? 0) >= 1);
+    assert.ok((health?.lastSuccessAtMs ?? Infinity) <= diedAtMs, 'the last success predates the death');
+    assert.match(health?.lastError ?? '', new RegExp(`^grid meter 127\\.0\\.0\\.1:${server.port} unit 240: (connection closed|cannot connect|not connected|timed out)`));
     await eventually(() => wallbox.offeredCurrentA === 6 || undefined, 'the wallbox at the 6 A safe current');
     assert.equal(s.chargers[0]!.reason, 'stale-meter');
   });
