@@ -68,6 +68,27 @@ describe('settings and installer pages in headless Chromium (phone width)', () =
     assert.equal(stack.sunplug.service.state().chargers[0]!.name, 'Carport');
   });
 
+  it('edits a time-of-use tariff: a window error shows next to its field, a valid tariff prices the site at once', async () => {
+    const tariff = page.getByTestId('settings-tariff');
+    await tariff.getByLabel('Kind of tariff').selectOption('time-of-use');
+    await tariff.getByLabel(/Price outside the windows/).fill('0.31');
+    await tariff.getByRole('button', { name: 'Add a window' }).click();
+    await tariff.locator('#set-tariff-windows-0-name').fill('night');
+    await tariff.locator('#set-tariff-windows-0-from').fill('');
+    await tariff.getByRole('button', { name: 'Save' }).click();
+    const error = tariff.locator('#set-tariff-windows-0-from-error');
+    await error.waitFor({ state: 'visible' });
+    assert.match(await error.textContent() ?? '', /HH:MM/);
+    assert.equal(await tariff.locator('#set-tariff-windows-0-from').getAttribute('aria-invalid'), 'true');
+    assert.equal(stack.sunplug.service.state().site.priceNowPerKWh, null);
+    await tariff.locator('#set-tariff-windows-0-from').fill('22:00');
+    await tariff.getByRole('button', { name: 'Save' }).click();
+    await tariff.getByText('Saved.').waitFor();
+    // Noon in Berlin is outside the night window: the base price applies.
+    assert.equal(stack.sunplug.service.state().site.priceNowPerKWh, 0.31);
+    assert.equal(await tariff.locator('#set-tariff-windows-0-name').inputValue(), 'night');
+  });
+
   it('saves a screenshot of the settings page at phone width without horizontal scrolling', async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL('settings-phone.png', ARTIFACTS).pathname, fullPage: true });
@@ -102,5 +123,6 @@ describe('settings and installer pages in headless Chromium (phone width)', () =
     await page.goto(`${stack.baseUrl}/#/settings`);
     await eventually(async () => (await page.getByLabel(/Main fuse/).inputValue().catch(() => '')) === '32', 'the fuse field to show 32 after the restart');
     assert.equal(await page.locator('form[data-charger-id="garage"]').getByLabel(/^Name/).inputValue(), 'Carport');
+    assert.equal(stack.sunplug.service.state().site.priceNowPerKWh, 0.31, 'the tariff set in the page survives too');
   });
 });
