@@ -19,6 +19,10 @@ export interface ChargerPolicyState {
   solarDetail?: string;
   /** Since when the charger has drawn well above its limit after settling, ms. */
   notFollowingSinceMs?: number;
+  /** Since when the fuse has kept this charger paused although it wanted current (rotation of who waits), ms. */
+  fusePausedSinceMs?: number;
+  /** Since when the charger has had a non-zero limit, ms. */
+  runningSinceMs?: number;
   /** Plan mode: the target's delivered-energy baseline and the last plan. */
   plan?: PlanMemory;
   /** Last limit handed out, A, and the one before it; with the time it changed. */
@@ -181,6 +185,7 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     minCurrentA: cfg.minCurrentA,
     phases: cfg.phases,
     priority: cfg.priority,
+    turn: turnOf(memory, nowMs),
     ...(cfg.phaseRotation !== undefined ? { rotation: cfg.phaseRotation } : {}),
   }));
   const constraints: FuseConstraint[] = [
@@ -188,6 +193,14 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     ...(settings.circuits ?? []).map((c) => ({ headroomA: [c.maxCurrentA, c.maxCurrentA, c.maxCurrentA] as const, members: new Set(c.chargerIds) })),
   ];
   const allocation = allocateFuseHeadroom(constraints, demands);
+  // Phases where a running charger is paused in this tick: nobody there starts before it has ramped down (a turn
+  // handed over in one tick would have both cars on the wire for the seconds the ramps take).
+  // A running charger on phases whose headroom is not to be trusted (a neighbour ramps) and within the limit keeps
+  // its limit: the fuse does not cut or pause on a number that a ramp has made up.
+  const holdsOn = (cfg: ChargerPolicySettings, memory: ChargerPolicyState): boolean =>
+    onHeldPhases(cfg) && !overloadedNow(cfg) && (memory.limitA ?? 0) > 0 && !(settings.circuits ?? []).some((c) => c.chargerIds.includes(cfg.id));
+  const pausingPhases = new Set(connected.flatMap(({ cfg, memory }) =>
+    allocation.get(cfg.id)?.paused && (memory.limitA ?? 0) > 0 && !holdsOn(cfg, memory) ? [...chargerGridPhases(cfg.phases, cfg.phaseRotation)] : []));
 
   for (const { cfg, memory } of connected) {
     const want = wants.get(cfg.id)!;
@@ -197,7 +210,16 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
     let detail = want.detail;
     if (share !== undefined) {
       currentA = usableCurrentA(share.currentA, cfg);
-      if (share.paused || (want.desiredA > 0 && currentA === 0)) {
+      const startsNow = currentA > 0 && (memory.limitA ?? 0) === 0;
+      if (startsNow && chargerGridPhases(cfg.phases, cfg.phaseRotation).some((p) => pausingPhases.has(p))) {
+        currentA = 0;
+        reason = 'fuse-paused';
+        detail = 'its turn: starting once the charger it replaces has paused';
+      } else if (holdsOn(cfg, memory) && currentA < memory.limitA! && usableCurrentA(want.desiredA, cfg) > 0) {
+        currentA = Math.min(memory.limitA!, usableCurrentA(want.desiredA, cfg));
+        detail = `${want.detail}; holding ${currentA} A while chargers settle on new limits (grid within the fuse limit)`;
+        if (currentA < usableCurrentA(want.desiredA, cfg)) reason = 'fuse-limit';
+      } else if (share.paused || (want.desiredA > 0 && currentA === 0)) {
         reason = 'fuse-paused';
         detail = `fuse headroom ${formatPhases(headroomA)} A does not fit ${cfg.minCurrentA} A for this charger`;
       } else if (share.limited || currentA < usableCurrentA(want.desiredA, cfg)) {
@@ -206,12 +228,6 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
         // A breaker without a meter is guarded by the sum of limits alone: no dead band there.
         const inCircuit = (settings.circuits ?? []).some((c) => c.chargerIds.includes(cfg.id));
         if (!inCircuit) currentA = holdWithinFuseDeadBand(currentA, memory, cfg, gridA, site);
-        if (!inCircuit && onHeldPhases(cfg) && !overloadedNow(cfg) && memory.limitA !== undefined && currentA < memory.limitA) {
-          // The cut comes from a headroom worked out while a charger ramps: the grid is within the limit, so wait.
-          currentA = Math.min(memory.limitA, usableCurrentA(want.desiredA, cfg));
-          detail = `${want.detail}; holding ${currentA} A while chargers settle on new limits (grid within the fuse limit)`;
-          if (currentA >= usableCurrentA(want.desiredA, cfg)) reason = want.reason;
-        }
       }
     } else {
       // No car, or mode off: offer what is left so a car plugged in on a fast charger starts without waiting.
@@ -227,9 +243,14 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
       detail = `still drawing ${maxPhaseCurrentA(live).toFixed(1)} A ${Math.round((nowMs - notFollowingSinceMs!) / 1000)} s after a 0 A limit: ending the transaction`;
     }
     const safety = reason === 'fuse-limit' || reason === 'fuse-paused' || reason === 'not-following';
+    const fusePausedSinceMs = reason === 'fuse-paused' ? memory.fusePausedSinceMs ?? nowMs : undefined;
+    if (fusePausedSinceMs !== undefined && nowMs - fusePausedSinceMs > 0) {
+      detail += `; waiting ${Math.round((nowMs - fusePausedSinceMs) / 60_000)} min, turns rotate every ${ROTATE_AFTER_MS / 60_000} min among equal priorities`;
+    }
     limits.push({ chargerId: cfg.id, currentA, phases: cfg.phases, reason, safety, ...(stopTransaction ? { stopTransaction } : {}) });
     reasons.push({ chargerId: cfg.id, reason, detail });
-    next[cfg.id] = { ...remember(want.solar, memory, currentA, nowMs), ...(notFollowingSinceMs !== undefined ? { notFollowingSinceMs } : {}) };
+    next[cfg.id] = { ...remember(want.solar, memory, currentA, nowMs), ...(notFollowingSinceMs !== undefined ? { notFollowingSinceMs } : {}),
+      ...(fusePausedSinceMs !== undefined ? { fusePausedSinceMs } : {}) };
   }
   return { limits, next: { chargers: next }, reasons, ...(Object.keys(plans).length > 0 ? { plans } : {}) };
 }
@@ -303,7 +324,23 @@ function remember(solar: ChargerPolicyState, memory: ChargerPolicyState, limitA:
     limitA,
     previousLimitA: changed ? memory.limitA : memory.previousLimitA,
     limitChangedAtMs: changed ? nowMs : memory.limitChangedAtMs,
+    ...(limitA > 0 ? { runningSinceMs: memory.limitA !== undefined && memory.limitA > 0 ? memory.runningSinceMs ?? nowMs : nowMs } : {}),
   };
+}
+
+/** A charger the fuse has paused this long gets its turn before equal-priority chargers that are running, ms. */
+export const ROTATE_AFTER_MS = 15 * 60_000;
+
+/**
+ * Who goes first among chargers of equal priority when not all fit (lower first): a charger that has waited at
+ * least ROTATE_AFTER_MS (longest waiting first), then the running ones (the one that started last is the next to
+ * wait: a brief dip in headroom pauses the charger that just started, not one that has run for long, so the chargers
+ * do not take turns at every step of the household load), then the ones paused more recently.
+ */
+function turnOf(memory: ChargerPolicyState, nowMs: number): readonly [number, number] {
+  const pausedSince = memory.fusePausedSinceMs;
+  if (pausedSince !== undefined) return nowMs - pausedSince >= ROTATE_AFTER_MS ? [0, pausedSince] : [2, pausedSince];
+  return [1, memory.runningSinceMs ?? nowMs];
 }
 
 function settling(memory: ChargerPolicyState, nowMs: number, settleMs: number): boolean {

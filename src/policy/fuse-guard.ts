@@ -49,6 +49,18 @@ export interface FuseDemand {
   phases: 1 | 3;
   priority: number;
   rotation?: PhaseRotation;
+  /** Order among equal priorities when some must be paused, compared element by element (lower goes first). */
+  turn?: readonly number[];
+}
+
+function compareTurns(a: readonly number[] | undefined, b: readonly number[] | undefined): number {
+  const x = a ?? [];
+  const y = b ?? [];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /**
@@ -71,13 +83,13 @@ export interface FuseAllocation {
 /**
  * Shares the headroom among chargers that want current: every charger gets the same current (capped by what it
  * asked for), as high as every phase of every constraint allows. If that level leaves a charger below its minimum,
- * the charger with the lowest priority (then the last id) is paused and the rest share again. Never exceeds any
+ * the charger with the lowest priority (then the last in turn, then the last id) is paused and the rest share again. Never exceeds any
  * constraint on any phase.
  */
 export function allocateFuseHeadroom(constraints: readonly FuseConstraint[], demands: readonly FuseDemand[]): Map<string, FuseAllocation> {
   const result = new Map<string, FuseAllocation>();
   const active = demands.filter((d) => d.desiredA > 0)
-    .sort((a, b) => b.priority - a.priority || a.chargerId.localeCompare(b.chargerId));
+    .sort((a, b) => b.priority - a.priority || compareTurns(a.turn, b.turn) || a.chargerId.localeCompare(b.chargerId));
   for (const d of demands) if (d.desiredA <= 0) result.set(d.chargerId, { currentA: 0, limited: false, paused: false });
   while (active.length > 0) {
     const level = highestSharedLevelA(constraints, active);
