@@ -183,6 +183,19 @@ describe('the dashboard in headless Chromium', () => {
     assert.equal(rows[1]![6], 'EUR');
     assert.match(rows[1]![0]!, /^2026-06-21T1\d:\d\d:\d\d\+02:00$/, 'the start in the site\'s time zone');
     await screenshots('sessions');
+
+    // Dates are the site's local days, "To" inclusive; a range that ends before it starts is refused at the field.
+    await page.getByLabel('From').fill('2026-06-21');
+    await page.getByLabel('To').fill('2026-06-21');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await eventually(async () => (await page.getByTestId('sessions-csv').getAttribute('href'))?.includes('to=2026-06-21T22%3A00%3A00.000Z'), 'the local day in the link');
+    await row.waitFor();
+    await page.getByLabel('From').fill('2026-06-22');
+    await page.getByRole('button', { name: 'Show' }).click();
+    const to = page.getByLabel('To');
+    await eventually(async () => (await to.getAttribute('aria-invalid')) === 'true', 'the To field marked invalid');
+    assert.equal(await to.getAttribute('aria-describedby'), 'sessions-error');
+    assert.match(await page.locator('#sessions-error').textContent() ?? '', /must not be before/);
   });
 
   it('the history page charts the day with uPlot and totals the energy the car took', async () => {
