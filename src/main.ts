@@ -14,6 +14,9 @@ import { DEFAULT_PROFILE_EXPIRY_S, DEFAULT_WRITE_BUDGET_PER_DAY } from './charge
 import { OcppServer } from './chargers/ocpp-server.ts';
 import { ChargerCertificates } from './chargers/security/charger-certificates.ts';
 import { openOcppListeners, openTlsStore } from './chargers/security/ocpp-tls.ts';
+import { SecurityEventLog } from './chargers/security/security-events.ts';
+import { chargerInventory } from './chargers/charger-inventory.ts';
+import { chargerSecurityRouter } from './api/routes/charger-security.ts';
 import { chargerCertificateRouter } from './api/routes/charger-certificates.ts';
 import { loadQuirks, type QuirkTable } from './chargers/quirks/charger-quirks.ts';
 import { ControlLoop } from './control/control-loop.ts';
@@ -144,6 +147,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   const ocppListen = { ...config.ocpp, securityProfile };
   // Profiles 2 and 3: the local CA and server certificate, or the installer's files; a broken one stops the start here.
   const tlsStore = await openTlsStore(ocppListen, { dataDir: options.dataDir, clock, logger: ocppLogger });
+  const securityEvents = new SecurityEventLog({ logger: ocppLogger });
   const admission = await ChargerAdmission.create({
     clock, logger: ocppLogger, securityProfile, unknownChargers,
     configured: config.chargers.map((c) => (c.password !== undefined ? { id: c.id, password: c.password } : { id: c.id })),
@@ -153,7 +157,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   const allChargers = (): ChargerConfig[] => siteSettings.chargers();
   const ocpp = new OcppServer({
     clock, logger: ocppLogger, voltageV: config.site.voltageV,
-    requireTls: securityProfile >= 2, requireClientCertificate: securityProfile === 3,
+    requireTls: securityProfile >= 2, requireClientCertificate: securityProfile === 3, securityEvents,
     ...(config.ocpp.maxFrameBytes !== undefined ? { maxFrameBytes: config.ocpp.maxFrameBytes } : {}),
     admit: (request) => admission.admit(request),
     ocpp16: {
@@ -163,6 +167,12 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       quirks: loadChargerQuirks(logger),
     },
     ocpp16For: (id) => {
+      const charger = allChargers().find((c) => c.id === id);
+      return charger !== undefined ? { phases: charger.phases } : undefined;
+    },
+    // 2.0.1 fail-safe profiles as in 1.6: safe default beneath, expiring dynamic limit above.
+    ocpp201: { safeCurrentA: config.site.safeCurrentA, profileExpiryS: config.ocpp.profileExpiryS ?? DEFAULT_PROFILE_EXPIRY_S },
+    ocpp201For: (id) => {
       const charger = allChargers().find((c) => c.id === id);
       return charger !== undefined ? { phases: charger.phases } : undefined;
     },
@@ -241,6 +251,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       chargers: allChargers().map((c) => ({
         id: c.id, name: c.name, mode: modeOf(c.id, c.mode), phases: c.phases, maxCurrentA: c.maxCurrentA,
         state: ocpp.adapterFor(c.id)?.snapshot(), writtenA: writer.lastWrittenA(c.id), ...planTargetOf(c.id),
+        securityWarning: securityEvents.warning(c.id, clock.nowMs()),
       })),
       readings: { grid: poller.latestByRole('grid'), pv: poller.latestByRole('pv'), battery: poller.latestByRole('battery') },
       meters: poller.healthReport(),
@@ -301,6 +312,13 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
         await siteSettings.reload();
         await loop.trigger('settings');
       },
+    },
+  }));
+  httpRoutes.push(chargerSecurityRouter({
+    isKnown: (id) => admission.status(id) !== 'unknown', events: (id, limit) => securityEvents.events(id, limit),
+    inventory: (id) => {
+      const connection = ocpp.connectionInfo(id);
+      return chargerInventory(ocpp.adapterFor(id), connection.boot, connection.protocol);
     },
   }));
   httpRoutes.push(chargerCertificateRouter(new ChargerCertificates({ securityProfile, tls: tlsStore, isKnown: (id) => admission.status(id) !== 'unknown' })));

@@ -11,6 +11,7 @@ import {
   OcppRpcServer, type AuthVerdict, type OcppConnection, type OcppHandshake, type OcppSubprotocol,
 } from './ocpp-rpc-types.ts';
 import type { ProtocolAdapter, ProtocolAdapterContext, ProtocolAdapterFactory } from './protocol-adapter.ts';
+import type { SecurityEventLog } from './security/security-events.ts';
 import { TransactionIdSource } from './transaction-ids.ts';
 
 /**
@@ -57,6 +58,8 @@ export interface OcppServerOptions {
   pingIntervalMs?: number;
   /** 1.6 settings of single chargers (phases, connector), laid over `ocpp16`. */
   ocpp16For?: (id: string) => Ocpp16Settings | undefined;
+  /** 2.0.1 settings of single stations (phases), laid over `ocpp201`. */
+  ocpp201For?: (id: string) => Ocpp201Settings | undefined;
   /** Frames of every charger, both directions; the server records into its own when none is given. */
   messageLog?: OcppMessageLog;
   /** Interval a pending charger is told to wait before its next BootNotification, s. Default 30. */
@@ -67,6 +70,8 @@ export interface OcppServerOptions {
   requireTls?: boolean;
   /** Security profile 3: a client certificate from our CA whose common name is the charger id is required. */
   requireClientCertificate?: boolean;
+  /** Where SecurityEventNotifications of every charger (either version, also pending ones) are recorded. */
+  securityEvents?: SecurityEventLog;
 }
 
 export const DEFAULT_MAX_FRAME_BYTES = 65_536;
@@ -116,7 +121,7 @@ export class OcppServer {
     // The server's preference order: a charger offering both versions gets 2.0.1 (device model, string transaction
     // ids, offline-queued transaction events); another version is one more entry here plus its adapter class.
     this.factories = new Map<OcppSubprotocol, ProtocolAdapterFactory>([
-      ['ocpp2.0.1', (context) => new Ocpp201Adapter({ ...options.ocpp201, ...context })],
+      ['ocpp2.0.1', (context) => new Ocpp201Adapter({ ...options.ocpp201, ...options.ocpp201For?.(context.id), ...context })],
       ['ocpp1.6', (context) => new Ocpp16Adapter({ ...options.ocpp16, ...options.ocpp16For?.(context.id), ...context })],
     ]);
     this.rpc = new OcppRpcServer({
@@ -332,17 +337,24 @@ export class OcppServer {
     for (const listener of this.connectedListeners) this.notify(() => listener(adapter));
   }
 
-  /** Records every frame in the message log, and what the charger says about itself when it boots. */
+  /** Records every frame in the message log, what the charger says about itself when it boots, and security events. */
   private watchFrames(id: string, connection: OcppConnection): void {
     connection.onFrame((direction, frame) => {
       const atMs = this.options.clock.nowMs();
       this.messageLog.record(id, direction, frame, atMs);
       if (direction !== 'in') return;
       const text = typeof frame === 'string' ? frame : frame.toString('utf8');
-      if (!text.includes('"BootNotification"')) return;
+      const isBoot = text.includes('"BootNotification"');
+      const isSecurityEvent = this.options.securityEvents !== undefined && text.includes('"SecurityEventNotification"');
+      if (!isBoot && !isSecurityEvent) return;
       const latest = this.messageLog.entries(id, 1)[0];
-      const boot = latest?.kind === 'CALL' && latest.action === 'BootNotification' ? bootIdentityOf(latest.payload) : undefined;
-      if (boot !== undefined) this.boots.set(id, { boot, atMs });
+      if (latest?.kind !== 'CALL') return;
+      if (latest.action === 'BootNotification') {
+        const boot = bootIdentityOf(latest.payload);
+        if (boot !== undefined) this.boots.set(id, { boot, atMs });
+      } else if (latest.action === 'SecurityEventNotification') {
+        this.options.securityEvents?.record(id, latest.payload, atMs);
+      }
     });
   }
 

@@ -62,6 +62,8 @@ export interface ChargerView {
   sessionEnergyWh: number | null;
   /** The target plan mode works to (the homeowner's, else the car's own), with how it stands; null without one. */
   plan: ChargerPlanView | null;
+  /** A recent security event of the charger that needs the homeowner's attention (tampering, failed checks); else null. */
+  securityWarning: string | null;
 }
 
 export interface ChargerPlanView {
@@ -82,7 +84,7 @@ export interface SiteStateInputs {
   demo: boolean;
   site: { name: string; timezone: string; voltageV: number; phases: number; mainFuseA: number; gridMaxAgeMs: number };
   chargers: readonly { id: string; name?: string; mode: ChargeMode; phases: number; maxCurrentA: number; state?: ChargerState; writtenA?: number;
-    plan?: ChargerPlanTarget }[];
+    plan?: ChargerPlanTarget; securityWarning?: string | undefined }[];
   readings: { grid?: MeterReading; pv?: MeterReading; battery?: MeterReading };
   meters: MeterHealth[];
   lastTick?: TickResult;
@@ -151,6 +153,7 @@ function chargerView(c: SiteStateInputs['chargers'][number], tick: TickResult | 
     detail: connected ? (note?.detail ?? null) : 'no OCPP connection',
     sessionEnergyWh: connected ? (state!.sessionEnergyWh ?? null) : null,
     plan: planView(c.plan, tick?.decision.plans?.[c.id]),
+    securityWarning: c.securityWarning ?? null,
   };
 }
 

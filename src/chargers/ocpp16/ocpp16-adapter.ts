@@ -245,6 +245,8 @@ export class Ocpp16Adapter implements ProtocolAdapter {
     handle('DataTransfer', () => ({ status: 'Accepted' }));
     handle('DiagnosticsStatusNotification', () => ACK);
     handle('FirmwareStatusNotification', () => ACK);
+    // OCPP 1.6 security extension; the server records the event (security/security-events.ts), this only acknowledges.
+    handle('SecurityEventNotification', () => ACK);
     for (const [method, handler] of this.hooks.inboundHandlers?.(this.id, this.protocol) ?? []) handle(method, handler);
     // Anything else gets ocpp-rpc's NotImplemented CALLERROR.
   }

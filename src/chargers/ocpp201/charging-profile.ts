@@ -60,6 +60,11 @@ export interface TxDefaultProfile201Input {
   /** A per phase or W total, already a multiple of 0.1. */
   limit: number;
   numberPhases: 1 | 3;
+  /**
+   * Fail-safe: when the profile stops counting, ms. Also written as the schedule's duration, for chargers that look
+   * only at the schedule; after it the safe default beneath takes over.
+   */
+  validToMs?: number;
 }
 
 /**
@@ -67,6 +72,45 @@ export interface TxDefaultProfile201Input {
  * previous one in place instead of piling up profiles (reference §2.2, §5), the same shape as the 1.6 adapter's.
  */
 export function txDefaultProfile201Request(input: TxDefaultProfile201Input): SetChargingProfile201Request {
+  const expiring = input.validToMs !== undefined;
+  return {
+    evseId: input.evseId,
+    chargingProfile: {
+      id: input.chargingProfileId,
+      stackLevel: input.stackLevel,
+      chargingProfilePurpose: 'TxDefaultProfile',
+      chargingProfileKind: 'Absolute',
+      ...(expiring ? { validTo: isoTime(input.validToMs ?? 0) } : {}),
+      chargingSchedule: [{
+        id: input.chargingScheduleId,
+        startSchedule: isoTime(input.startScheduleMs),
+        ...(expiring ? { duration: Math.max(1, Math.ceil(((input.validToMs ?? 0) - input.startScheduleMs) / 1000)) } : {}),
+        chargingRateUnit: input.unit,
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: input.limit, numberPhases: input.numberPhases }],
+      }],
+    },
+  };
+}
+
+export interface SafeDefaultProfile201Input {
+  evseId: number;
+  chargingProfileId: number;
+  /** Stack level beneath Sunplug's dynamic limit (0). */
+  stackLevel: number;
+  startScheduleMs: number;
+  unit: 'A' | 'W';
+  limit: number;
+  /** Given for W limits (the total depends on it); A limits are per phase whatever the phases. */
+  numberPhases?: 1 | 3;
+}
+
+/**
+ * The fail-safe default (DESIGN.md safety model 3): TxDefaultProfile at the lowest stack level, open-ended, holding
+ * the site's safe current. Sunplug's dynamic limit sits above it on the same EVSE and expires; when Sunplug stops
+ * renewing it the charger falls back to this one by itself. Not ChargingStationMaxProfile: that one caps every other
+ * profile, so the dynamic limit could never rise above the safe current.
+ */
+export function safeDefaultProfile201Request(input: SafeDefaultProfile201Input): SetChargingProfile201Request {
   return {
     evseId: input.evseId,
     chargingProfile: {
@@ -75,10 +119,10 @@ export function txDefaultProfile201Request(input: TxDefaultProfile201Input): Set
       chargingProfilePurpose: 'TxDefaultProfile',
       chargingProfileKind: 'Absolute',
       chargingSchedule: [{
-        id: input.chargingScheduleId,
+        id: input.chargingProfileId,
         startSchedule: isoTime(input.startScheduleMs),
         chargingRateUnit: input.unit,
-        chargingSchedulePeriod: [{ startPeriod: 0, limit: input.limit, numberPhases: input.numberPhases }],
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: input.limit, ...(input.numberPhases !== undefined ? { numberPhases: input.numberPhases } : {}) }],
       }],
     },
   };

@@ -11,6 +11,8 @@ import { describeCallFailure, type InboundCall, type OcppConnection } from '../o
 import type { ProtocolAdapter, ProtocolAdapterContext } from '../protocol-adapter.ts';
 import { configureSampledData, readDeviceModel, triggerStatusNotification } from './charger-setup.ts';
 import { txDefaultProfile201Request } from './charging-profile.ts';
+import { requestBaseReport } from './device-inventory.ts';
+import { FailSafeProfiles201, type FailSafe201Report } from './fail-safe-profiles.ts';
 import { chooseRateUnit201, DeviceModel, type Ocpp201Capabilities, type ReportedVariable } from './device-model.ts';
 import { EvseSession } from './evse-session.ts';
 import { inventoryHandler, logOnlyHandlers } from './inbound-reports.ts';
@@ -36,6 +38,15 @@ export interface Ocpp201AdapterOptions extends ProtocolAdapterContext {
   stackLevel?: number;
   /** A charger that reconnects without a BootNotification is configured after this long anyway, ms. Default 5000. */
   bootWaitMs?: number;
+  /**
+   * The site's safe current per phase, A: turns on fail-safe profiles (fail-safe-profiles.ts): a safe default at
+   * stack level 0, the dynamic limit above it expiring after `profileExpiryS` and renewed while Sunplug runs.
+   */
+  safeCurrentA?: number;
+  /** Lifetime of the dynamic profile, s (fail-safe mode). Default 900. */
+  profileExpiryS?: number;
+  /** Phases the station is wired for (the safe current in W for W-only stations). Default 3. */
+  phases?: 1 | 3;
   /** Alarms kept for the user. Default 20. */
   maxAlarms?: number;
   /** Card authorization, job status notifications and the online signal (see charger-hooks.ts). */
@@ -71,6 +82,7 @@ export class Ocpp201Adapter implements ProtocolAdapter {
   private readonly session: EvseSession;
   private readonly notices: StationNotices;
   private readonly model = new DeviceModel();
+  private readonly failSafe: FailSafeProfiles201 | undefined;
   private boot: Ocpp201BootInfo = {};
   /** Settles (never rejects) when the device-model read after boot has finished; applyLimit waits for it. */
   private modelRead: Promise<void> = Promise.resolve();
@@ -93,6 +105,12 @@ export class Ocpp201Adapter implements ProtocolAdapter {
     this.chargingProfileId = options.chargingProfileId ?? 1001;
     this.stackLevel = options.stackLevel ?? 1;
     this.bootWaitMs = options.bootWaitMs ?? 5000;
+    if (options.safeCurrentA !== undefined) {
+      this.failSafe = new FailSafeProfiles201({
+        clock: this.clock, logger: this.logger, evseId: this.evseId, voltageV: this.voltageV, safeCurrentA: options.safeCurrentA,
+        profileExpiryS: options.profileExpiryS ?? 900, dynamicProfileId: this.chargingProfileId, ...(options.phases !== undefined ? { phases: options.phases } : {}),
+      });
+    }
     this.hooks = options.hooks ?? {};
     this.notices = new StationNotices({ clock: this.clock, logger: this.logger, evseId: this.evseId, maxAlarms: options.maxAlarms ?? 20 });
     this.session = new EvseSession({
@@ -177,6 +195,7 @@ export class Ocpp201Adapter implements ProtocolAdapter {
     this.connection = undefined;
     this.bootWait?.abort();
     this.lastAcceptedKey = undefined;
+    this.failSafe?.cancelRenewal();
     this.session.setConnected(false);
     return true;
   }
@@ -193,14 +212,20 @@ export class Ocpp201Adapter implements ProtocolAdapter {
     return connection.call(method, params);
   }
 
-  applyLimit(limit: ChargeLimit): Promise<ApplyResult> {
-    // One write at a time, so 'unchanged' compares against what the charger really accepted last.
-    const run = this.applyQueue.then(() => this.writeLimit(limit));
+  applyLimit(limit: ChargeLimit, renewal = false): Promise<ApplyResult> {
+    // One write at a time, so 'unchanged' compares against what the charger really accepted last, and a renewal
+    // never overtakes a newer limit.
+    const run = this.applyQueue.then(() => this.writeLimit(limit, renewal));
     this.applyQueue = run.catch(() => undefined);
     return run;
   }
 
-  private async writeLimit(limit: ChargeLimit): Promise<ApplyResult> {
+  /** Fail-safe state: the safe default and when the dynamic limit lapses unless renewed; undefined without it. */
+  failSafeReport(): FailSafe201Report | undefined {
+    return this.failSafe?.report();
+  }
+
+  private async writeLimit(limit: ChargeLimit, renewal = false): Promise<ApplyResult> {
     if (limit.chargerId !== this.id) this.logger.warn({ limitFor: limit.chargerId }, 'ocpp201: limit for another charger');
     const connection = this.connection;
     if (connection === undefined) return { outcome: 'offline', detail: 'not connected' };
@@ -212,7 +237,10 @@ export class Ocpp201Adapter implements ProtocolAdapter {
     // A limits are per phase; W limits are the total over the phases in use, at the site's voltage (reference §2.2).
     const value = unit === 'A' ? currentA : roundDownToTenth(powerForCurrentW(currentA, limit.phases, this.voltageV));
     const key = `${unit}:${value}:${limit.phases}`;
-    if (key === this.lastAcceptedKey) return { outcome: 'unchanged' };
+    if (key === this.lastAcceptedKey && !renewal) return { outcome: 'unchanged' };
+    // A renewal of a limit that has since been replaced is dropped: the newer write scheduled its own.
+    if (renewal && key !== this.lastAcceptedKey) return { outcome: 'unchanged', detail: 'superseded' };
+    const validToMs = this.failSafe?.validToFor(this.clock.nowMs());
     const request = txDefaultProfile201Request({
       evseId: this.evseId,
       chargingProfileId: this.chargingProfileId,
@@ -222,6 +250,7 @@ export class Ocpp201Adapter implements ProtocolAdapter {
       unit,
       limit: value,
       numberPhases: limit.phases,
+      ...(validToMs !== undefined ? { validToMs } : {}),
     });
     try {
       const parsed = statusResponseSchema.safeParse(await connection.call('SetChargingProfile', request));
@@ -232,7 +261,12 @@ export class Ocpp201Adapter implements ProtocolAdapter {
         this.logger.warn({ status, reason: statusInfo?.reasonCode, limit: value, unit }, 'ocpp201: charging profile not accepted');
         return { outcome: 'rejected', detail };
       }
-      if (connection === this.connection) this.lastAcceptedKey = key;
+      if (connection === this.connection) {
+        this.lastAcceptedKey = key;
+        if (validToMs !== undefined) {
+          this.failSafe?.scheduleRenewal(validToMs, async () => (await this.applyLimit(limit, true)).outcome === 'applied');
+        }
+      }
       this.logger.debug({ limit: value, unit, phases: limit.phases, reason: limit.reason }, 'ocpp201: limit applied');
       return { outcome: 'applied', detail: `${value} ${unit}` };
     } catch (error) {
@@ -337,6 +371,9 @@ export class Ocpp201Adapter implements ProtocolAdapter {
       const capabilities = this.model.capabilities();
       this.logger.info({ ...capabilities, rateUnits: capabilities.rateUnits && [...capabilities.rateUnits] }, 'ocpp201: capabilities');
       if (capabilities.smartChargingEnabled === false) this.logger.warn('ocpp201: SmartChargingCtrlr is disabled; limits may be refused');
+      // Limits wait for this (writeLimit awaits modelRead): stale profile cleared and safe default in, then limits.
+      if (connection === this.connection) return this.failSafe?.install(connection, chooseRateUnit201(capabilities));
+      return undefined;
     });
     this.modelRead = read;
     // Local list sync and the like queue behind the device-model read (one CALL at a time on the connection).
@@ -350,7 +387,9 @@ export class Ocpp201Adapter implements ProtocolAdapter {
           return triggerStatusNotification(connection, this.logger, this.evseId, this.connectorId);
         }
         return undefined;
-      });
+      })
+      // Last: the inventory (NotifyReport parts, device-inventory.ts) matters to the installer, not to control.
+      .then(() => (connection === this.connection ? requestBaseReport(connection, this.logger) : undefined));
   }
 
   /** For a charger that reconnects without booting (it only lost the network, or Sunplug restarted). */

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { OCPP20 } from 'typed-ocpp';
 import WebSocket from 'ws';
 import type { Clock } from '../../../src/platform/clock.ts';
+import { ProfileStore201, storedProfileOf } from './profile-store-201.ts';
 
 /**
  * A 2.0.1 charging station for tests, on a bare `ws` client with subprotocol 'ocpp2.0.1'. Every frame in either
@@ -98,6 +99,10 @@ export class TestChargePoint {
   readonly variables = new Map<string, VariableEntry>();
   /** What SetChargingProfile answers. */
   profileStatus: 'Accepted' | 'Rejected' = 'Accepted';
+  /** The profiles it holds, with the spec's stacking rules (`installed.limitAt(evseId, atMs)`). */
+  readonly installed = new ProfileStore201();
+  /** What GetBaseReport answers; Accepted sends the inventory in two NotifyReport parts. */
+  baseReportStatus: 'Accepted' | 'NotSupported' = 'Accepted';
   connectorStatus: 'Available' | 'Occupied' = 'Available';
   /** The open transaction, if any. */
   transactionId: string | undefined;
@@ -312,7 +317,19 @@ export class TestChargePoint {
   }
 
   private registerHandlers(): void {
-    this.handlers.set('SetChargingProfile', () => ({ response: { status: this.profileStatus } }));
+    this.handlers.set('SetChargingProfile', (payload) => {
+      const stored = storedProfileOf(payload, this.options.clock.nowMs());
+      if (this.profileStatus === 'Accepted' && stored !== undefined) this.installed.set(stored);
+      return { response: { status: this.profileStatus } };
+    });
+    this.handlers.set('ClearChargingProfile', (payload) => ({ response: { status: this.installed.clear(payload) ? 'Accepted' : 'Unknown' } }));
+    this.handlers.set('GetBaseReport', (payload) => {
+      if (this.baseReportStatus !== 'Accepted') return { response: { status: this.baseReportStatus } };
+      // A station that goes offline mid-report just stops sending it; tests that close early are not at fault.
+      return { response: { status: 'Accepted' }, then: () => this.sendInventory(Number(payload.requestId)).catch((error: unknown) => {
+        if (this.ws.readyState === WebSocket.OPEN) throw error;
+      }) };
+    });
     this.handlers.set('GetVariables', (payload) => ({ response: { getVariableResult: asArray(payload.getVariableData).map((item) => this.getVariable(item)) } }));
     this.handlers.set('SetVariables', (payload) => ({ response: { setVariableResult: asArray(payload.setVariableData).map((item) => this.setVariable(item)) } }));
     this.handlers.set('TriggerMessage', (payload) => {
@@ -337,6 +354,36 @@ export class TestChargePoint {
         response: { status: 'Accepted' },
         then: () => this.transactionEvent('Ended', { transactionId, triggerReason: 'RemoteStop', stoppedReason: 'Remote', chargingState: 'EVConnected' }),
       };
+    });
+  }
+
+  /** A FullInventory in two parts (tbc), as stations split long reports: identity and EVSE first, then the controllers. */
+  private async sendInventory(requestId: number): Promise<void> {
+    const generatedAt = iso(this.options.clock.nowMs());
+    const item = (component: object, name: string, value: string, instance?: string): object => ({
+      component, variable: instance !== undefined ? { name, instance } : { name },
+      variableAttribute: [{ type: 'Actual', value, mutability: 'ReadOnly' }],
+    });
+    await this.call('NotifyReport', {
+      requestId, generatedAt, seqNo: 0, tbc: true,
+      reportData: [
+        item({ name: 'ChargingStation' }, 'Model', 'TCP-201'),
+        item({ name: 'ChargingStation' }, 'VendorName', 'Sunplug Test'),
+        item({ name: 'EVSE', evse: { id: 1 } }, 'Power', '11000'),
+        item({ name: 'EVSE', evse: { id: 1 } }, 'SupplyPhases', '3'),
+        item({ name: 'Connector', evse: { id: 1, connectorId: 1 } }, 'ConnectorType', 'cType2'),
+      ],
+    });
+    await this.call('NotifyReport', {
+      requestId, generatedAt, seqNo: 1,
+      reportData: [
+        ...[...this.variables.entries()].filter(([key]) => key.startsWith('SmartChargingCtrlr.')).map(([key, entry]) => {
+          const { component, variable } = addressOf({ component: { name: key.split('.')[0] }, variable: parseVariable(key.split('.')[1] ?? '') });
+          return item(component, variable.name, entry.value, variable.instance);
+        }),
+        // Reported only here (GetVariables does not ask for it), so a test can tell that the last part arrived.
+        item({ name: 'SmartChargingCtrlr' }, 'Available', 'true'),
+      ],
     });
   }
 
@@ -397,6 +444,11 @@ export function iso(atMs: number): string {
  */
 function checkResult(result: unknown, call: unknown): boolean {
   return Reflect.apply(OCPP20.checkCallResult, undefined, [result, call]) === true;
+}
+
+function parseVariable(text: string): { name: string; instance?: string } {
+  const match = /^([^[]+)(?:\[(.+)\])?$/.exec(text);
+  return match?.[2] !== undefined ? { name: match[1] ?? text, instance: match[2] } : { name: match?.[1] ?? text };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -9,7 +9,7 @@ import { startSunplug, type RunningSunplug } from '../../../src/main.ts';
 import { FakeClock } from '../../../src/platform/clock.ts';
 import { silentLogger } from '../../../src/platform/logger.ts';
 import { validateConfig } from '../../../src/store/config-file.ts';
-import { TestChargePoint } from '../ocpp201/test-charge-point.ts';
+import { iso, TestChargePoint } from '../ocpp201/test-charge-point.ts';
 
 /**
  * Security profile 3 through the whole composition root: the installer fetches the CA and a charger certificate from
@@ -80,6 +80,16 @@ describe('security profile 3 in a running Sunplug', () => {
       url: sunplug.ocppUrl, id: 'garage', clock, wsOptions: { ca: caPem, cert: body.certificatePem, key: body.privateKeyPem },
     });
     assert.equal((await cp.boot()).status, 'Accepted');
+
+    // A security event is listed for the installer and shown as a warning in the state.
+    await cp.call('SecurityEventNotification', { type: 'TamperDetectionActivated', timestamp: iso(clock.nowMs()), techInfo: 'cover open' });
+    const events = await (await fetch(`${base}/api/v1/chargers/garage/events`)).json() as { events: Array<{ type: string; attention: boolean }> };
+    assert.deepEqual(events.events.map((e) => [e.type, e.attention]), [['TamperDetectionActivated', true]]);
+    const state = await (await fetch(`${base}/api/v1/state`)).json() as { chargers: Array<{ id: string; securityWarning: string | null }> };
+    assert.equal(state.chargers.find((c) => c.id === 'garage')?.securityWarning, 'Security: tampering detected at the charger (cover open)');
+    const inventory = await (await fetch(`${base}/api/v1/chargers/garage/inventory`)).json() as { protocol: string; vendor: string; source: string };
+    assert.deepEqual([inventory.protocol, inventory.vendor, inventory.source], ['ocpp2.0.1', 'Sunplug Test', 'device-model']);
+    assert.equal((await fetch(`${base}/api/v1/chargers/nobody/events`)).status, 404);
     assert.deepEqual(cp.violations, []);
     await cp.close();
   });
