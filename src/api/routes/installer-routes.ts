@@ -174,7 +174,9 @@ export function installerRoutes(deps: InstallerRoutesDependencies): Router {
     if (Object.keys(fields).length > 0 || config === undefined || !settings.success) throw new RestoreRejected(fields);
 
     const before = deps.backup.settings();
-    const configChanged = JSON.stringify(config) !== JSON.stringify(deps.backup.fileConfig);
+    // The running config may differ from its file by command-line ports: the same file text counts as unchanged.
+    const currentText = document.data.configText !== undefined ? await deps.backup.configText?.() : undefined;
+    const configChanged = currentText !== undefined ? currentText !== document.data.configText : JSON.stringify(config) !== JSON.stringify(deps.backup.fileConfig);
     const changes = describeSettingsChanges(before, settings.data);
     const notes: string[] = [];
     let configWritten = false;
