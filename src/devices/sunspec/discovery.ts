@@ -42,6 +42,9 @@ export interface CommonModelInfo {
   serial?: string;
 }
 
+/** Exceptions that mean the registers do not exist: illegal function, address or value. */
+const NO_SUCH_REGISTER = new Set([1, 2, 3]);
+
 /** More models than any real device chains; stops a walk through garbage that never hits 0xFFFF. */
 const MAX_MODELS = 64;
 
@@ -60,7 +63,9 @@ export async function discoverSunSpec(
     try {
       header = await reader.readHoldingRegisters(unit, base, 2, options.signal);
     } catch (error) {
-      if (isException(error)) continue;
+      // "No such register here" means: try the next base. A failing or busy device (exception 4, 6, a gateway's
+      // 10/11) says nothing about SunSpec and must not read as "no SunSpec".
+      if (isException(error) && NO_SUCH_REGISTER.has((error as ModbusError).modbusCode ?? 0)) continue;
       throw error;
     }
     if (header[0] === SUNSPEC_MARKER[0] && header[1] === SUNSPEC_MARKER[1]) return walkChain(reader, unit, base, options.signal);
