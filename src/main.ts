@@ -291,6 +291,8 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     if (sections.includes('tariff')) await tariff.replace(config.tariff);
     if (sections.includes('meters')) {
       const meters = config.meters.map(pollMeter);
+      // A removed meter's driver is closed: forget it, so that adding the same meter again builds a new one.
+      for (const [key, known] of polledByConfig) if (!meters.includes(known)) polledByConfig.delete(key);
       await poller.replaceMeters(meters);
       gridMaxAgeMs = gridMaxAgeOf(meters);
     }

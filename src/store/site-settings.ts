@@ -195,8 +195,8 @@ export class SiteSettings {
     const meter = body as Record<string, unknown>;
     return this.change(['meters'], (o) => {
       const meters = o.meters ?? { added: [], removed: [] };
-      // Adding back a config-file meter that was removed earlier just un-removes it when it is the same id.
-      return { ...o, meters: { added: [...meters.added, meter], removed: meters.removed.filter((id) => id !== meter.id) } };
+      // A config-file meter removed earlier stays removed: a meter added under its id replaces it.
+      return { ...o, meters: { added: [...meters.added, meter], removed: meters.removed } };
     });
   }
 

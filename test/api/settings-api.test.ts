@@ -148,6 +148,15 @@ describe('settings API: changes validated on the server, saved atomically, appli
     assert.equal(gone.status, 200);
     assert.deepEqual(gone.body.meters.map((m: { id: string }) => m.id), ['grid', 'pv']);
     assert.deepEqual(stack.sunplug.poller.healthReport().map((h) => h.id), ['grid', 'pv']);
+    // The config file's PV meter removed and added back (same entry) is read again by a fresh driver.
+    const pv = added.body.meters.find((m: { id: string }) => m.id === 'pv');
+    assert.equal((await call('DELETE', '/api/v1/settings/meters/pv')).status, 200);
+    assert.deepEqual((await call('GET', '/api/v1/settings')).body.removedMeters, ['pv']);
+    const { source: _source, ...pvEntry } = pv;
+    assert.equal((await call('POST', '/api/v1/settings/meters', pvEntry)).status, 201);
+    const readsBefore = stack.sunplug.poller.healthReport().find((h) => h.id === 'pv')!.readCount;
+    await stack.runSeconds(4);
+    await eventually(() => stack.sunplug.poller.healthReport().find((h) => h.id === 'pv')!.readCount > readsBefore, 'the PV meter to be read again');
     // The grid meter is the site's grid meter: removing it would leave an invalid configuration.
     await rejected('DELETE', '/api/v1/settings/meters/grid', undefined, 'site.gridMeter');
     assert.equal((await call('DELETE', '/api/v1/settings/meters/nope')).status, 404);
