@@ -29,6 +29,50 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
+/**
+ * Accessibility checks in the page: every form control has a label, and every visible text of the page has the WCAG AA
+ * contrast against its effective background (4.5:1, 3:1 for large text). Returns the problems found.
+ */
+async function auditAccessibility(page: Page): Promise<string[]> {
+  // Sent as text: the test runner's transpiler would add helpers to a function that the page does not have.
+  return await page.evaluate(AUDIT_SCRIPT) as string[];
+}
+
+const AUDIT_SCRIPT = String.raw`(() => {
+  const problems = [];
+  const section = document.querySelector('main section') || document.body;
+  for (const el of section.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden' || el.closest('[hidden]')) continue;
+    if (!(el.labels && el.labels.length > 0) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) {
+      problems.push('unlabelled ' + el.tagName.toLowerCase() + ' ' + (el.name || el.id));
+    }
+  }
+  const rgba = (text) => (text.match(/[\d.]+/g) || []).map(Number);
+  const lin = (c) => { const v = c / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const luminance = (c) => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+  const background = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      const c = rgba(getComputedStyle(node).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c;
+    }
+    return [255, 255, 255];
+  };
+  const walker = document.createTreeWalker(section, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || el.closest('[hidden], .visually-hidden, .uplot')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || el.getClientRects().length === 0) continue;
+    const fg = luminance(rgba(style.color));
+    const bg = luminance(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) problems.push('contrast ' + ratio.toFixed(2) + ' for "' + node.textContent.trim().slice(0, 30) + '" (' + style.color + ')');
+  }
+  return problems;
+})()`;
+
 describe('the dashboard in headless Chromium', () => {
   let stack: DemoStack;
   let browser: Browser;
@@ -207,5 +251,29 @@ describe('the dashboard in headless Chromium', () => {
     await page.getByLabel('Week').check();
     await page.locator('table.energy tbody tr').first().waitFor();
     await screenshots('history');
+  });
+
+  it('every control has a label and every text has AA contrast, in light and dark schemes', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const route of ['live', 'history', 'sessions']) {
+        await open(route);
+        if (route === 'history') await page.locator('.chart .uplot').waitFor();
+        if (route === 'sessions') await page.getByTestId('sessions-table').waitFor();
+        if (route === 'live') await page.locator('[data-charger-id="garage"] .status').waitFor();
+        assert.deepEqual(await auditAccessibility(page), [], `${route} (${scheme})`);
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('the overview works from the keyboard: the arrow keys move the mode', async () => {
+    await open('live');
+    const card = page.locator('[data-charger-id="garage"]');
+    await card.getByLabel('Fast').focus();
+    await page.keyboard.press('ArrowRight');
+    await eventually(() => stack.sunplug.service.state().chargers[0]!.mode === 'plan', 'plan chosen with the keyboard');
+    await page.keyboard.press('ArrowLeft');
+    await eventually(() => stack.sunplug.service.state().chargers[0]!.mode === 'fast', 'back to fast with the keyboard');
   });
 });

@@ -36,7 +36,7 @@ export default {
     const error = element('p', { class: 'field-error', id: 'sessions-error', role: 'alert' });
     error.hidden = true;
     const apply = element('button', { type: 'submit', class: 'button primary' }, t('apply'));
-    const csv = element('a', { class: 'button', 'data-testid': 'sessions-csv', download: '' }, t('exportCsv'));
+    const csv = element('a', { class: 'button', 'data-testid': 'sessions-csv', download: '', href: 'api/v1/sessions.csv' }, t('exportCsv'));
     const form = element('form', { class: 'toolbar filters', role: 'search', 'aria-label': t('filters') },
       field('sessions-from', 'from', from), field('sessions-to', 'to', to), field('sessions-charger', 'charger', charger),
       field('sessions-card', 'card', card), cards, element('div', { class: 'form-row actions' }, apply), element('div', { class: 'form-row actions' }, csv));
