@@ -64,6 +64,7 @@ export class TlsConfigurationError extends Error {
 export class TlsStore {
   private ca: KeyAndCertificate | undefined;
   private material: TlsMaterial | undefined;
+  private renewing: Promise<boolean> | undefined;
 
   private constructor(private readonly options: TlsStoreOptions) {}
 
@@ -93,7 +94,15 @@ export class TlsStore {
    * Renews the server certificate when it runs out within 30 days or misses a current name of the gateway.
    * Returns true when it did (the server must then load the new material).
    */
-  async renewIfDue(): Promise<boolean> {
+  renewIfDue(): Promise<boolean> {
+    // Key generation takes a while; a check that comes meanwhile waits for the same renewal instead of starting one.
+    this.renewing ??= this.renewNow().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewNow(): Promise<boolean> {
     const { clock, logger } = this.options;
     const material = this.current;
     const nowMs = clock.nowMs();
