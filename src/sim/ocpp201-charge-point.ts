@@ -291,6 +291,8 @@ export class SimulatedChargingStation201 {
   }
 
   private async sendStatus(): Promise<void> {
+    // Offline the status is not queued: the station reports where it stands when the line is back (onOpen).
+    if (!this.connection.isOpen) return;
     await this.send('StatusNotification', { timestamp: isoTime(this.clock.nowMs()), connectorStatus: this.connectorStatus, evseId: EVSE_ID, connectorId: CONNECTOR_ID });
   }
 
