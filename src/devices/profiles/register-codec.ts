@@ -63,3 +63,27 @@ export function applyFactor(raw: number, factor: number): number {
   }
   return raw * factor;
 }
+
+/**
+ * The inverse of decodeRegisterValue for simulators: `raw` (already divided by scale) as the value's words in
+ * `order`. Integers are rounded; a value outside the type's range is a RangeError, never a silent wrap.
+ */
+export function encodeRegisterValue(raw: number, type: RegisterType, order: WordOrder): number[] {
+  const count = REGISTER_WORDS[type];
+  let pattern: bigint;
+  if (type === 'float32') {
+    const view = new DataView(new ArrayBuffer(4));
+    view.setFloat32(0, raw);
+    pattern = BigInt(view.getUint32(0));
+  } else {
+    const value = BigInt(Math.round(raw));
+    const bits = BigInt(16 * count);
+    const signed = type.startsWith('int');
+    const min = signed ? -(1n << (bits - 1n)) : 0n;
+    const max = signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+    if (value < min || value > max) throw new RangeError(`${raw} does not fit ${type}`);
+    pattern = BigInt.asUintN(Number(bits), value);
+  }
+  const words = Array.from({ length: count }, (_, i) => Number((pattern >> BigInt(16 * (count - 1 - i))) & 0xffffn));
+  return order === 'low-first' ? words.reverse() : words;
+}
