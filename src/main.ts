@@ -35,13 +35,13 @@ import type { ChargerConfig, MeterConfig, SunplugConfig } from './store/config-s
 import { openDatabase } from './store/database.ts';
 import { HistoryStore } from './store/history-store.ts';
 import { RuntimeSettings } from './store/runtime-settings.ts';
+import { planRouter } from './api/routes/plan-routes.ts';
+import { PlanInputs } from './control/plan-inputs.ts';
+import { effectivePlanTarget, type VehicleNeeds } from './policy/plan-mode.ts';
 import { SiteSettings } from './store/site-settings.ts';
 import { ReplaceableTariff } from './tariffs/replaceable-tariff.ts';
 import { settingsRoutes } from './api/routes/settings-routes.ts';
 import { installerRoutes, readConfigText, registerReader, scanForSettings, sunplugVersion, writeFileAtomically } from './api/routes/installer-routes.ts';
-import { planRouter } from './api/routes/plan-routes.ts';
-import { PlanInputs } from './control/plan-inputs.ts';
-import { effectivePlanTarget, type VehicleNeeds } from './policy/plan-mode.ts';
 import { SessionStore } from './store/session-store.ts';
 import { priceAt } from './tariffs/price-slot.ts';
 import { createSiteTariff } from './tariffs/site-tariff.ts';
@@ -216,7 +216,7 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
     },
     chargers: allChargers().map((c) => ({
       id: c.id, mode: modeOf(c.id, c.mode), minCurrentA: c.minCurrentA, maxCurrentA: c.maxCurrentA, phases: c.phases, priority: c.priority,
-      phaseRotation: c.phaseRotation, currentStepA: c.currentStepA,
+      phaseRotation: c.phaseRotation, currentStepA: c.currentStepA, phaseSwitching: c.phaseSwitching,
       ...(c.priceLimitPerKWh !== undefined ? { priceLimitPerKWh: c.priceLimitPerKWh } : {}),
       ...planTargetOf(c.id),
     })),
@@ -286,6 +286,14 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
 
   // Each area adds its API router here (settings, installer tools, auth...); see HttpExtensions in api/http-api.ts.
   const httpRoutes: Router[] = [];
+  httpRoutes.push(planRouter({
+    nowMs: () => clock.nowMs(), hasCharger: (id) => allChargers().some((c) => c.id === id), plan: (id) => settings.chargerPlan(id),
+    async setPlan(chargerId, plan) {
+      await settings.setChargerPlan(chargerId, plan);
+      logger.info({ charger: chargerId, plan: plan ?? null }, plan ? 'charging plan set' : 'charging plan cleared');
+      await loop.trigger('settings');
+    },
+  }));
   siteSettings.onChange(async (sections) => {
     config = siteSettings.effective();
     if (sections.includes('tariff')) await tariff.replace(config.tariff);

@@ -7,6 +7,7 @@ import {
   allocateFuseHeadroom, chargerGridPhases, chargerHeadroomA, chargerPhaseCurrentsA, gridPhaseCurrentsA,
   type FuseConstraint, type FuseDemand,
 } from './fuse-guard.ts';
+import { activePhases, stepPhases, type PhaseSwitchState } from './phase-switching.ts';
 import { solarNeedsHelp, stepPlan, type PlanMemory, type PlanView } from './plan-mode.ts';
 import { DEFAULT_PLANNING, type ChargerPolicySettings, type PolicySettings } from './policy-settings.ts';
 import { priceAtOrBelowLimit } from './price-limit.ts';
@@ -19,6 +20,8 @@ export interface ChargerPolicyState {
   solarDetail?: string;
   /** Since when the charger has drawn well above its limit after settling, ms. */
   notFollowingSinceMs?: number;
+  /** 1-phase/3-phase switching, for chargers that can. */
+  phaseSwitch?: PhaseSwitchState;
   /** Since when the fuse has kept this charger paused although it wanted current (rotation of who waits), ms. */
   fusePausedSinceMs?: number;
   /** Since when the charger has had a non-zero limit, ms. */
@@ -95,7 +98,10 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
   const nowMs = snapshot.nowMs;
   const connected = settings.chargers.flatMap((cfg) => {
     const live = snapshot.chargers.find((c) => c.id === cfg.id);
-    return live?.connected ? [{ cfg, live, memory: state.chargers[cfg.id] ?? { solar: IDLE_SOLAR_STATE } }] : [];
+    const memory = state.chargers[cfg.id] ?? { solar: IDLE_SOLAR_STATE };
+    // A charger that switches phases is handled with the phases it uses now.
+    const phases = activePhases(cfg, memory.phaseSwitch, nowMs);
+    return live?.connected ? [{ cfg: phases === cfg.phases ? cfg : { ...cfg, phases }, base: cfg, live, memory }] : [];
   });
   const reasons: DecisionNote[] = settings.chargers
     .filter((cfg) => !connected.some((c) => c.cfg.id === cfg.id))
@@ -123,7 +129,20 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
   const byPriority = [...connected].sort((a, b) => b.cfg.priority - a.cfg.priority || a.cfg.id.localeCompare(b.cfg.id));
   const wants = new Map<string, Want>();
   const plans: Record<string, PlanView> = {};
-  for (const { cfg, live, memory } of byPriority) {
+  const phaseStates = new Map<string, { state: PhaseSwitchState; detail: string }>();
+  for (const entry of byPriority) {
+    const { base, live, memory } = entry;
+    if (base.phaseSwitching && base.phases === 3 && live.vehicleConnected && base.mode !== 'off') {
+      const solarMode = base.mode === 'solar' || base.mode === 'minsolar';
+      const step = stepPhases(base, memory.phaseSwitch, surplusLeftW, live, solarMode, nowMs, site.voltageV);
+      if (step.state.active !== entry.cfg.phases) entry.cfg = { ...base, phases: step.state.active };
+      if (step.pausing) {
+        wants.set(base.id, { desiredA: 0, reason: 'phase-switch', detail: step.detail, solar: { ...memory, phaseSwitch: step.state } });
+        continue;
+      }
+      phaseStates.set(base.id, { state: step.state, detail: step.detail });
+    }
+    const cfg = entry.cfg;
     if (cfg.mode === 'off') {
       wants.set(cfg.id, { desiredA: 0, reason: 'user-off', detail: 'mode off', solar: { solar: IDLE_SOLAR_STATE } });
     } else if (!live.vehicleConnected) {
@@ -155,6 +174,11 @@ export function decide(snapshot: SiteSnapshot, state: PolicyState, settings: Pol
       }
       if (cfg.mode === 'plan') planWant(cfg, live, memory, wants, plans, snapshot, settings);
       surplusLeftW -= (wants.get(cfg.id)!.desiredA) * cfg.phases * site.voltageV;
+    }
+    const phase = phaseStates.get(cfg.id);
+    if (phase !== undefined) {
+      const want = wants.get(cfg.id)!;
+      wants.set(cfg.id, { ...want, detail: phase.detail ? `${want.detail}; ${phase.detail}` : want.detail, solar: { ...want.solar, phaseSwitch: phase.state } });
     }
   }
 
@@ -321,6 +345,7 @@ function remember(solar: ChargerPolicyState, memory: ChargerPolicyState, limitA:
     solarReason: solar.solarReason,
     solarDetail: solar.solarDetail,
     ...(solar.plan !== undefined ? { plan: solar.plan } : memory.plan !== undefined ? { plan: memory.plan } : {}),
+    ...(solar.phaseSwitch !== undefined ? { phaseSwitch: solar.phaseSwitch } : memory.phaseSwitch !== undefined ? { phaseSwitch: memory.phaseSwitch } : {}),
     limitA,
     previousLimitA: changed ? memory.limitA : memory.previousLimitA,
     limitChangedAtMs: changed ? nowMs : memory.limitChangedAtMs,

@@ -70,6 +70,11 @@ export interface ChargerPolicySettings {
   currentStepA?: number;
   /** Charge at full power whenever the grid price is known and at or below this, site currency per kWh. */
   priceLimitPerKWh?: number;
+  /**
+   * The charger can switch between 1 and 3 phases (OCPP numberPhases): in solar and minsolar mode it drops to 1 phase
+   * when the surplus is below the 3-phase minimum and returns when it is above it (`phases` is then 3).
+   */
+  phaseSwitching?: boolean;
   /** The target plan mode works to: the homeowner's, else the car's own (OCPP 2.0.1 NotifyEVChargingNeeds). */
   plan?: ChargerPlanTarget;
 }

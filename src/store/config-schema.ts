@@ -83,6 +83,8 @@ export const chargerConfigSchema = z.strictObject({
   circuit: id.optional().describe('Id of the sub-circuit (circuits[]) that feeds this charger'),
   currentStepA: z.union([z.literal(0.1), z.literal(1)]).default(1)
     .describe('Resolution the charger and car apply limits with, A: 1 for most (whole amps), 0.1 where both take tenths'),
+  phaseSwitching: z.boolean().default(false)
+    .describe('The charger switches between 1 and 3 phases on command (OCPP numberPhases): in solar mode it drops to 1 phase below the 3-phase minimum'),
   priceLimitPerKWh: z.number().min(-100).max(100).optional()
     .describe('Charge as fast as allowed whenever the grid price is at or below this, site currency per kWh (docs/tariffs.md)'),
 });
