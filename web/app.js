@@ -46,11 +46,22 @@ function timeZone() {
   return latestState?.site?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
+// Numbers in the chosen language's style (2,00 kW in German, French and Portuguese); one formatter per precision.
+const numberFormats = new Map();
+function decimals(digits) {
+  let f = numberFormats.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    numberFormats.set(digits, f);
+  }
+  return f;
+}
+
 const format = {
   power(watts) {
     if (watts === null || watts === undefined) return '–';
     const abs = Math.abs(watts);
-    return abs >= 1000 ? `${(watts / 1000).toFixed(2)} kW` : `${Math.round(watts)} W`;
+    return abs >= 1000 ? `${decimals(2).format(watts / 1000)} kW` : `${decimals(0).format(Math.round(watts))} W`;
   },
   energy(wh) {
     if (wh === null || wh === undefined) return '–';
@@ -73,7 +84,7 @@ const format = {
     return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 }).format(share);
   },
   current(amps) {
-    return amps === null || amps === undefined ? '–' : `${amps.toFixed(1)} A`;
+    return amps === null || amps === undefined ? '–' : `${decimals(1).format(amps)} A`;
   },
   dateTime(ms) {
     return new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short', timeZone: timeZone() }).format(ms);

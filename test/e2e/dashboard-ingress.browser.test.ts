@@ -144,7 +144,7 @@ describe('the dashboard bundle and Home Assistant ingress', () => {
       browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'de-DE' });
       await page.goto(proxy.url);
-      await eventually(async () => (await page.getByTestId('pv-power').textContent()) === '3.00 kW', 'PV through the prefixed socket.io path');
+      await eventually(async () => (await page.getByTestId('pv-power').textContent()) === '3,00 kW', 'PV through the prefixed socket.io path, in German');
       assert.equal(await page.locator('#nav a[aria-current="page"]').textContent(), 'Übersicht', 'German from the browser\'s language');
       await page.evaluate(() => { location.hash = '#/history'; });
       await page.locator('.chart .uplot').waitFor();

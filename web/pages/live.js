@@ -89,7 +89,7 @@ export default {
       status.dataset.status = charger.status;
       setText(card.querySelector('.vehicle'), charger.connected ? t(charger.vehicleConnected ? 'carConnected' : 'carNotConnected') : '');
       setText(card.querySelector('.power'), ctx.format.power(charger.powerW));
-      setText(card.querySelector('.current'), charger.currentA === null ? '–' : `${charger.currentA.toFixed(1)} A × ${charger.phases}`);
+      setText(card.querySelector('.current'), charger.currentA === null ? '–' : `${ctx.format.current(charger.currentA)} × ${charger.phases}`);
       setText(card.querySelector('.limit'), ctx.format.current(charger.limitA));
       const session = running.get(charger.id);
       setText(card.querySelector('.energy'), ctx.format.energy(charger.sessionEnergyWh ?? session?.energyWh ?? null));
