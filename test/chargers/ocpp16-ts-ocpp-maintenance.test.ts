@@ -29,8 +29,11 @@ describe('an independent 1.6J charge point (@voltbras/ts-ocpp): cards, remote co
     return seen ? Promise.resolve(seen) : new Promise((resolve) => waiting.push({ action, resolve }));
   };
   let listVersion = 0;
-  const send = async (action: string, payload: object): Promise<Record<string, unknown>> =>
-    (await cp.sendRequest({ action, ocppVersion: 'v1.6-json', payload } as Parameters<typeof cp.sendRequest>[0]).run()).unsafeCoerce() as Record<string, unknown>;
+  /** Sends any 1.6 request; ts-ocpp types each action's answer separately, the test reads them as plain JSON. */
+  const send = async (action: string, payload: object): Promise<Record<string, unknown>> => {
+    const answer: unknown = (await cp.sendRequest({ action, ocppVersion: 'v1.6-json', payload } as Parameters<typeof cp.sendRequest>[0]).run()).unsafeCoerce();
+    return typeof answer === 'object' && answer !== null ? { ...answer } : {};
+  };
 
   before(async () => {
     s = await startServicesStack({ known: ['ts-maint'] });
