@@ -139,8 +139,9 @@ function renderShell() {
     await api('api/v1/auth/logout', { method: 'POST' }).catch(() => undefined);
     location.href = 'login.html';
   });
-  // The logout button only makes sense when a login exists (authentication may be off on a test bench).
-  api('api/v1/auth/status').then((status) => { logout.hidden = !status?.authenticated; }, () => undefined);
+  // The logout button only makes sense for a login session (authentication may be off on a test bench, and a
+  // token in a header cannot be logged out of).
+  api('api/v1/auth/status').then((status) => { logout.hidden = !(status?.authenticated && status.via === 'cookie'); }, () => undefined);
 }
 
 let unmount;

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join, relative } from 'node:path';
@@ -14,6 +14,7 @@ import { startDemoStack, type DemoStack } from './demo-stack.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEB = join(ROOT, 'web');
 const PREFIX = '/api/hassio_ingress/abc';
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 /** What a phone downloads for the whole dashboard, gzipped: the brief's ceiling. */
 const BUDGET_BYTES = 200 * 1024;
 
@@ -146,6 +147,11 @@ describe('the dashboard bundle and Home Assistant ingress', () => {
       await page.goto(proxy.url);
       await eventually(async () => (await page.getByTestId('pv-power').textContent()) === '3,00 kW', 'PV through the prefixed socket.io path, in German');
       assert.equal(await page.locator('#nav a[aria-current="page"]').textContent(), 'Übersicht', 'German from the browser\'s language');
+      await page.locator('[data-charger-id="garage"] .reason').filter({ hasText: /\S/ }).waitFor();
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: new URL('live-phone-de-ingress.png', ARTIFACTS).pathname, fullPage: true });
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false, 'no horizontal scrolling in German');
+      assert.equal(await page.locator('#logout').isHidden(), true, 'no logout without a login');
       await page.evaluate(() => { location.hash = '#/history'; });
       await page.locator('.chart .uplot').waitFor();
       await page.evaluate(() => { location.hash = '#/sessions'; });

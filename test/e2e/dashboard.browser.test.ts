@@ -120,6 +120,7 @@ describe('the dashboard in headless Chromium', () => {
     await page.locator('#submit').click();
     await page.waitForURL((url) => !url.pathname.endsWith('login.html'));
     await page.locator('section[data-page="live"]').waitFor();
+    await page.locator('#logout').waitFor({ state: 'visible' });
   });
 
   it('shows live PV, grid and home power that change as the simulated site changes', async () => {
