@@ -129,6 +129,9 @@ export const ocppConfigSchema = z.strictObject({
   writeBudgetPerDay: z.number().int().min(10).max(100000).optional()
     .describe('Charging-profile writes per charger per 24 h, to spare its flash (default 480, or the charger quirk); '
       + 'safety reductions and pauses always go through'),
+  authorization: z.enum(['auto', 'any', 'known-cards']).optional()
+    .describe('Which RFID cards may charge: "auto" (default) any card until the first card is in the card list, then '
+      + 'only listed cards; "any" every card that is not blocked; "known-cards" only listed cards (docs/chargers.md)'),
 });
 
 export const siteConfigSchema = z.strictObject({
@@ -173,6 +176,9 @@ export const configSchema = z.strictObject({
   http: z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
     host: z.string().default('0.0.0.0'),
+    advertisedUrl: z.url({ protocol: /^https?$/ }).optional()
+      .describe('Base URL chargers reach Sunplug\'s HTTP server at for firmware and diagnostics files, e.g. '
+        + 'http://192.168.1.10:8080 (default: the address on the charger\'s subnet and http.port)'),
   }).default({ port: 8080, host: '0.0.0.0' }),
   control: controlConfigSchema.default(controlConfigSchema.parse({})),
   tariff: tariffConfigSchema.optional().describe('Grid and feed-in prices (docs/tariffs.md); default: no prices known'),
