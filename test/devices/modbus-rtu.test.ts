@@ -7,6 +7,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ModbusError, ModbusLinkPool, rtuFrameGapMs, transportName, type ModbusTransport } from '../../src/devices/modbus/modbus-link.ts';
 import { createConfiguredMeter, type MeterSettings } from '../../src/devices/profiles/configured-meter.ts';
 import { ProfileCatalog } from '../../src/devices/profiles/profile-catalog.ts';
@@ -146,6 +149,42 @@ busTests('Modbus RTU over TCP (pymodbus TCP server with the RTU framer)', async 
     transport: { kind: 'rtu-over-tcp', host: '127.0.0.1', port: server.port },
     close: () => server.stop(),
   };
+});
+
+describe('an RS-485 adapter that disappears and comes back', { skip: missingPeer }, () => {
+  it('fails the reads clearly while it is gone, backs off, and reopens the port when it is back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sunplug-replug-'));
+    let pty = await startPtyPair(dir);
+    let server = await startPymodbusServer(BUS, { kind: 'rtu', path: pty.server, baudRate: 9600 });
+    const pool = new ModbusLinkPool({ clock: new RealClock(), logger: silentLogger(), timeoutMs: TIMEOUT_MS, backoffInitialMs: 100, backoffMaxMs: 400 });
+    const sdm = createConfiguredMeter({ id: 'sub', role: 'grid', device: 'eastron-sdm630', modbus: { serial: { path: pty.client, baudRate: 9600 }, unit: 2, timeoutMs: TIMEOUT_MS } },
+      { links: pool, profiles: new ProfileCatalog(), clock: new RealClock(), logger: silentLogger() });
+    try {
+      assert.equal((await sdm.read()).powerW, 632.5);
+      await server.stop();
+      await pty.close(); // unplugged: the pty vanishes
+      const kinds = new Set<string>();
+      for (let i = 0; i < 3; i++) {
+        const { error, modbus } = await failure(sdm.read());
+        assert.ok(modbus !== undefined, error.message);
+        kinds.add(modbus.kind);
+      }
+      assert.ok([...kinds].every((k) => ['closed', 'timeout', 'connect', 'backoff'].includes(k)), [...kinds].join(', '));
+      pty = await startPtyPair(dir); // plugged in again at the same path
+      server = await startPymodbusServer(BUS, { kind: 'rtu', path: pty.server, baudRate: 9600 });
+      const started = Date.now();
+      let reading: number | undefined;
+      while (reading === undefined && Date.now() - started < 5000) {
+        reading = await sdm.read().then((r) => r.powerW, () => undefined);
+      }
+      assert.equal(reading, 632.5, 'reads again once the adapter is back');
+    } finally {
+      await pool.close();
+      await server.stop();
+      await pty.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('RTU framing arithmetic', () => {

@@ -71,10 +71,13 @@ export async function startPymodbusServer(map: RegisterMap, transport: PymodbusT
       const answer = await Promise.race([lines.next(), exited]);
       if (answer !== 'OK') throw new Error(`pymodbus server said "${answer}": ${stderr}`);
     },
+    // Idempotent: a second stop (a test's finally after an earlier stop) must not wait for an exit that happened.
     stop: async () => {
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.stdin.end();
-      await gone;
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.stdin.end();
+        await gone;
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -23,8 +23,10 @@ export async function hasSocat(): Promise<boolean> {
   return new Promise<boolean>((resolve) => execFile(SOCAT, ['-V'], (error) => resolve(error === null)));
 }
 
-export async function startPtyPair(): Promise<PtyPair> {
-  const dir = await mkdtemp(join(tmpdir(), 'sunplug-pty-'));
+/** `dir`: where the two links go; pass the one of an earlier pair to recreate it at the same paths (a replugged adapter). */
+export async function startPtyPair(dir?: string): Promise<PtyPair & { dir: string }> {
+  const keep = dir !== undefined;
+  dir ??= await mkdtemp(join(tmpdir(), 'sunplug-pty-'));
   const client = join(dir, 'sunplug');
   const server = join(dir, 'device');
   const child = spawn(SOCAT, ['-d', '-d', `pty,raw,echo=0,link=${client}`, `pty,raw,echo=0,link=${server}`], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -37,15 +39,16 @@ export async function startPtyPair(): Promise<PtyPair> {
     });
     child.once('exit', (code) => reject(new Error(`socat exited (${String(code)}): ${log}`)));
   });
+  const where = dir;
   return {
-    client, server,
+    client, server, dir: where,
     close: async () => {
       if (child.exitCode === null) {
         const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGTERM');
         await gone;
       }
-      await rm(dir, { recursive: true, force: true });
+      if (!keep) await rm(where, { recursive: true, force: true });
     },
   };
 }
