@@ -12,6 +12,10 @@ import { ChargerAdmission } from './chargers/admission/charger-admission.ts';
 import { ChargerDirectory } from './chargers/admission/charger-directory.ts';
 import { DEFAULT_PROFILE_EXPIRY_S, DEFAULT_WRITE_BUDGET_PER_DAY } from './chargers/ocpp16/ocpp16-adapter.ts';
 import { OcppServer } from './chargers/ocpp-server.ts';
+import { createChargerServices } from './chargers/charger-services.ts';
+import { cardsRoutes } from './api/routes/cards-routes.ts';
+import { chargerControlRoutes } from './api/routes/charger-control-routes.ts';
+import { chargerFilesRoutes } from './api/routes/charger-files-routes.ts';
 import { ChargerCertificates } from './chargers/security/charger-certificates.ts';
 import { openOcppListeners, openTlsStore } from './chargers/security/ocpp-tls.ts';
 import { SecurityEventLog } from './chargers/security/security-events.ts';
@@ -155,6 +159,16 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   });
   // Approved chargers missing from the config file run with the schema's defaults and their settings (docs/chargers.md).
   const allChargers = (): ChargerConfig[] => siteSettings.chargers();
+  // Cards, remote control, reservations, firmware and diagnostics (chargers/charger-services.ts), hooked into both adapters.
+  let boundHttpPort = config.http.port;
+  const chargerServices = createChargerServices({
+    db, clock, logger, dataDir: options.dataDir, authorization: config.ocpp.authorization ?? 'auto',
+    adapterFor: (id) => ocpp.adapterFor(id),
+    knows: (id) => ocpp.adapterFor(id) !== undefined || allChargers().some((c) => c.id === id),
+    remoteAddressOf: (id) => ocpp.connectionInfo(id).remoteAddress,
+    httpPort: () => boundHttpPort,
+    ...(config.http.advertisedUrl !== undefined ? { advertisedBaseUrl: config.http.advertisedUrl } : {}),
+  });
   const ocpp = new OcppServer({
     clock, logger: ocppLogger, voltageV: config.site.voltageV,
     requireTls: securityProfile >= 2, requireClientCertificate: securityProfile === 3, securityEvents,
@@ -165,13 +179,18 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
       profileExpiryS: config.ocpp.profileExpiryS ?? DEFAULT_PROFILE_EXPIRY_S,
       writeBudgetPerDay: config.ocpp.writeBudgetPerDay ?? DEFAULT_WRITE_BUDGET_PER_DAY,
       quirks: loadChargerQuirks(logger),
+      hooks: chargerServices.hooks,
     },
     ocpp16For: (id) => {
       const charger = allChargers().find((c) => c.id === id);
       return charger !== undefined ? { phases: charger.phases } : undefined;
     },
     // 2.0.1 fail-safe profiles as in 1.6: safe default beneath, expiring dynamic limit above.
-    ocpp201: { safeCurrentA: config.site.safeCurrentA, profileExpiryS: config.ocpp.profileExpiryS ?? DEFAULT_PROFILE_EXPIRY_S },
+    ocpp201: {
+      safeCurrentA: config.site.safeCurrentA, profileExpiryS: config.ocpp.profileExpiryS ?? DEFAULT_PROFILE_EXPIRY_S,
+      writeBudgetPerDay: config.ocpp.writeBudgetPerDay ?? DEFAULT_WRITE_BUDGET_PER_DAY,
+      hooks: chargerServices.hooks,
+    },
     ocpp201For: (id) => {
       const charger = allChargers().find((c) => c.id === id);
       return charger !== undefined ? { phases: charger.phases } : undefined;
@@ -333,12 +352,19 @@ export async function startSunplug(options: SunplugOptions): Promise<RunningSunp
   }));
   httpRoutes.push(chargerCertificateRouter(new ChargerCertificates({ securityProfile, tls: tlsStore, isKnown: (id) => admission.status(id) !== 'unknown' })));
   httpRoutes.push(sessionsExportRouter({ sessions: (q) => sessions.list(q), timeZone: () => config.site.timezone, chargerName: (id) => allChargers().find((c) => c.id === id)?.name ?? id, nowMs: () => clock.nowMs() }));
+  httpRoutes.push(cardsRoutes({
+    cards: chargerServices.cards, authorizer: chargerServices.authorizer, localLists: chargerServices.localLists, clock,
+    chargerIds: () => allChargers().map((c) => c.id),
+  }));
+  httpRoutes.push(chargerControlRoutes(chargerServices.control));
+  httpRoutes.push(chargerFilesRoutes(chargerServices.jobs));
   httpRoutes.push(tariffRouter({ configured: () => config.tariff !== undefined, outlook: (nowMs, horizonMs) => tariff.outlook(nowMs, horizonMs), nowMs: () => clock.nowMs() }));
   // Login sessions and the attempt limit run on wall time (ioClock): a demo at --speed 60 must not end a login in hours.
   const auth = setupAuthentication({ mode: options.authentication ?? 'required', db, clock: ioClock, logger: logger.child({ part: 'auth' }) });
   const http = createServer(createHttpApp(service, logger.child({ part: 'http' }), chargerDirectory, { routes: httpRoutes, guard: auth.guard }));
   const io = attachDashboardSocket(http, service, auth.socket);
   const httpPort = await listen(http, config.http.port, config.http.host);
+  boundHttpPort = httpPort;
   const ocppListeners = await openOcppListeners(ocpp, ocppListen, tlsStore, { clock, logger: ocppLogger });
   const ocppPort = ocppListeners.port;
   poller.start();

@@ -2,7 +2,9 @@ import { roundDownToTenth } from '../../domain/charge-limit.ts';
 import { powerForCurrentW } from '../../domain/electrical.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { ChargeLimit } from '../../domain/charge-limit.ts';
 import { describeCallFailure, type OcppConnection } from '../ocpp-rpc-types.ts';
+import { WriteBudget, type WriteBudgetReport } from '../write-budget.ts';
 import { safeDefaultProfile201Request } from './charging-profile.ts';
 import { statusResponseSchema } from './messages.ts';
 
@@ -40,6 +42,8 @@ export interface FailSafe201Options {
   phases?: 1 | 3;
   /** Id of the dynamic profile, cleared at boot. */
   dynamicProfileId: number;
+  /** Profile writes per rolling 24 h, to spare the station's flash (renewals count). Default 480. */
+  writeBudgetPerDay?: number;
 }
 
 export interface FailSafe201Report {
@@ -49,6 +53,7 @@ export interface FailSafe201Report {
   /** When the dynamic profile lapses on the station unless renewed, ms. */
   dynamicValidToMs?: number;
   nextRenewalAtMs?: number;
+  budget: WriteBudgetReport;
 }
 
 export class FailSafeProfiles201 {
@@ -56,8 +61,30 @@ export class FailSafeProfiles201 {
   private renewal: AbortController | undefined;
   private validToMs: number | undefined;
   private renewAtMs: number | undefined;
+  private readonly budget: WriteBudget;
 
-  constructor(private readonly options: FailSafe201Options) {}
+  constructor(private readonly options: FailSafe201Options) {
+    this.budget = new WriteBudget(options.writeBudgetPerDay ?? 480);
+  }
+
+  /**
+   * Whether a dynamic write may go out now (DESIGN.md safety model 4, as for 1.6): safety reductions, pauses and
+   * limits at or below the safe current always may; anything else only within the daily budget. When a renewal is
+   * held, the limit lapses to the safe current on the station, which is the safe direction.
+   */
+  mayWrite(limit: ChargeLimit, nowMs: number): boolean {
+    if (limit.safety || limit.currentA <= 0 || limit.currentA <= this.options.safeCurrentA) return true;
+    return this.budget.allows(nowMs);
+  }
+
+  /** Counts a write the station accepted. */
+  recordWrite(nowMs: number): void {
+    this.budget.record(nowMs);
+  }
+
+  get writesPerDay(): number {
+    return this.budget.perDay;
+  }
 
   /** validTo for a dynamic profile written now. */
   validToFor(nowMs: number): number {
@@ -88,6 +115,7 @@ export class FailSafeProfiles201 {
     try {
       const parsed = statusResponseSchema.safeParse(await connection.call('SetChargingProfile', request));
       this.safeDefault = parsed.success && parsed.data.status === 'Accepted' ? 'accepted' : 'rejected';
+      if (this.safeDefault === 'accepted') this.budget.record(clock.nowMs());
       if (this.safeDefault === 'accepted') logger.info({ limit, unit }, 'ocpp201: fail-safe default profile in place');
       else logger.warn({ status: parsed.success ? parsed.data.status : 'unreadable' }, 'ocpp201: fail-safe default profile refused; a stopped Sunplug leaves the last limit in place');
     } catch (error) {
@@ -122,6 +150,7 @@ export class FailSafeProfiles201 {
       safeDefault: this.safeDefault,
       ...(this.validToMs !== undefined ? { dynamicValidToMs: this.validToMs } : {}),
       ...(this.renewAtMs !== undefined ? { nextRenewalAtMs: this.renewAtMs } : {}),
+      budget: this.budget.report(this.options.clock.nowMs()),
     };
   }
 

@@ -47,6 +47,8 @@ export interface Ocpp201AdapterOptions extends ProtocolAdapterContext {
   profileExpiryS?: number;
   /** Phases the station is wired for (the safe current in W for W-only stations). Default 3. */
   phases?: 1 | 3;
+  /** Profile writes per rolling 24 h (fail-safe mode); safety reductions always go out. Default 480. */
+  writeBudgetPerDay?: number;
   /** Alarms kept for the user. Default 20. */
   maxAlarms?: number;
   /** Card authorization, job status notifications and the online signal (see charger-hooks.ts). */
@@ -109,6 +111,7 @@ export class Ocpp201Adapter implements ProtocolAdapter {
       this.failSafe = new FailSafeProfiles201({
         clock: this.clock, logger: this.logger, evseId: this.evseId, voltageV: this.voltageV, safeCurrentA: options.safeCurrentA,
         profileExpiryS: options.profileExpiryS ?? 900, dynamicProfileId: this.chargingProfileId, ...(options.phases !== undefined ? { phases: options.phases } : {}),
+        ...(options.writeBudgetPerDay !== undefined ? { writeBudgetPerDay: options.writeBudgetPerDay } : {}),
       });
     }
     this.hooks = options.hooks ?? {};
@@ -240,6 +243,12 @@ export class Ocpp201Adapter implements ProtocolAdapter {
     if (key === this.lastAcceptedKey && !renewal) return { outcome: 'unchanged' };
     // A renewal of a limit that has since been replaced is dropped: the newer write scheduled its own.
     if (renewal && key !== this.lastAcceptedKey) return { outcome: 'unchanged', detail: 'superseded' };
+    if (this.failSafe !== undefined && !this.failSafe.mayWrite(limit, this.clock.nowMs())) {
+      this.logger.info({ currentA: limit.currentA, renewal, perDay: this.failSafe.writesPerDay }, 'ocpp201: write budget spent; limit held');
+      // A held renewal lets the limit lapse to the safe current: the next limit must then be written, not 'unchanged'.
+      if (renewal) this.lastAcceptedKey = undefined;
+      return { outcome: 'rejected', detail: `held: the daily budget of ${this.failSafe.writesPerDay} profile writes is spent` };
+    }
     const validToMs = this.failSafe?.validToFor(this.clock.nowMs());
     const request = txDefaultProfile201Request({
       evseId: this.evseId,
@@ -263,8 +272,13 @@ export class Ocpp201Adapter implements ProtocolAdapter {
       }
       if (connection === this.connection) {
         this.lastAcceptedKey = key;
+        this.failSafe?.recordWrite(this.clock.nowMs());
         if (validToMs !== undefined) {
-          this.failSafe?.scheduleRenewal(validToMs, async () => (await this.applyLimit(limit, true)).outcome === 'applied');
+          this.failSafe?.scheduleRenewal(validToMs, async () => {
+            const result = await this.applyLimit(limit, true);
+            // Retry soon only when the write failed on the way; a held, superseded or refused renewal is final.
+            return result.outcome !== 'failed' && result.outcome !== 'offline';
+          });
         }
       }
       this.logger.debug({ limit: value, unit, phases: limit.phases, reason: limit.reason }, 'ocpp201: limit applied');

@@ -83,6 +83,26 @@ describe('2.0.1 fail-safe charging profiles', () => {
     assert.deepEqual(cp.violations, []);
   });
 
+  it('holds raises once the daily write budget is spent, but never a reduction to the safe current or a pause', async () => {
+    const budgeted = await startTestServer({ known: ['budget'], callTimeoutMs: 2_000, ocpp201: { safeCurrentA: SAFE_A, profileExpiryS: EXPIRY_S, writeBudgetPerDay: 3 } });
+    try {
+      const { cp, adapter } = await booted(budgeted, 'budget'); // the safe default is write 1
+      assert.equal((await adapter.applyLimit(limit('budget', 16))).outcome, 'applied');
+      assert.equal((await adapter.applyLimit(limit('budget', 10))).outcome, 'applied');
+      const held = await adapter.applyLimit(limit('budget', 12));
+      assert.deepEqual(held, { outcome: 'rejected', detail: 'held: the daily budget of 3 profile writes is spent' });
+      assert.equal(cp.installed.limitAt(1, budgeted.clock.nowMs())?.limit, 10);
+      assert.equal((await adapter.applyLimit(limit('budget', 0))).outcome, 'applied', 'a pause always goes out');
+      assert.equal(adapter.failSafeReport()?.budget.usedLast24h, 4);
+      // The renewal of a limit above the safe current is held too: the station lapses to the safe current.
+      assert.equal((await adapter.applyLimit(limit('budget', 16))).outcome, 'rejected');
+      await cp.close();
+      assert.deepEqual(cp.violations, []);
+    } finally {
+      await budgeted.server.close();
+    }
+  });
+
   it('clears our stale dynamic profile at boot, before the safe default, and leaves other profiles alone', async () => {
     const staleProfile = {
       evseId: 1, id: 1001, stackLevel: 1, purpose: 'TxDefaultProfile', startMs: t.clock.nowMs() - 3_600_000, unit: 'A',
