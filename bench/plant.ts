@@ -28,6 +28,8 @@ export interface ChargerSpec {
   maxCurrentA: number;
   /** When, within the MeterValues interval, this charger reports, ms. */
   meterValuesOffsetMs: number;
+  /** A 3-phase charger that switches to 1 phase when a limit says so (OCPP numberPhases). */
+  switchesPhases?: boolean;
 }
 
 export interface Car {
@@ -49,7 +51,11 @@ export class ChargerPlant {
   /** Energy delivered to the car of the present session, Wh, and in total. */
   sessionWh = 0;
   totalWh = 0;
-  private readonly pending: { atMs: number; currentA: number }[] = [];
+  /** Phases in use: the spec's, or 1 after a 1-phase limit on a charger that switches. */
+  phases: 1 | 3;
+  /** Times the phases in use changed. */
+  phaseSwitches = 0;
+  private readonly pending: { atMs: number; currentA: number; phases: 1 | 3 }[] = [];
   private car: Car | undefined;
   private rampFromA = 0;
   private rampToA = 0;
@@ -59,11 +65,12 @@ export class ChargerPlant {
 
   constructor(readonly spec: ChargerSpec, private readonly options: PlantOptions, startMs: number) {
     this.nowMs = startMs;
+    this.phases = spec.phases;
   }
 
   /** The gateway sends a limit (per phase, A) at `atMs`; the charger applies it after its delay. */
-  send(currentA: number, atMs: number): void {
-    this.pending.push({ atMs: atMs + this.options.applyDelayMs, currentA });
+  send(currentA: number, atMs: number, phases: 1 | 3 = this.spec.phases): void {
+    this.pending.push({ atMs: atMs + this.options.applyDelayMs, currentA, phases });
   }
 
   plugIn(car: Car, atMs: number): void {
@@ -98,13 +105,14 @@ export class ChargerPlant {
     const dtMs = toMs - this.nowMs;
     this.pending.sort((a, b) => a.atMs - b.atMs);
     while (this.pending.length > 0 && this.pending[0]!.atMs <= toMs) {
-      const { atMs, currentA } = this.pending.shift()!;
+      const { atMs, currentA, phases } = this.pending.shift()!;
+      this.applyPhases(phases);
       this.limitA = currentA;
       this.offeredA = offeredCurrentA(currentA, this.options.minCurrentA, this.spec.maxCurrentA);
       this.retarget(atMs);
     }
     this.nowMs = toMs;
-    const stepWh = this.currentAt(toMs) * this.spec.phases * this.options.voltageV * dtMs / 3_600_000;
+    const stepWh = this.currentAt(toMs) * this.phases * this.options.voltageV * dtMs / 3_600_000;
     this.sessionWh += stepWh;
     this.totalWh += stepWh;
     if (this.car && this.sessionWh >= this.car.energyNeedWh && this.rampToA > 0) {
@@ -125,7 +133,8 @@ export class ChargerPlant {
   skipTo(toMs: number): void {
     this.pending.sort((a, b) => a.atMs - b.atMs);
     while (this.pending.length > 0 && this.pending[0]!.atMs <= toMs) {
-      const { atMs, currentA } = this.pending.shift()!;
+      const { atMs, currentA, phases } = this.pending.shift()!;
+      this.applyPhases(phases);
       this.limitA = currentA;
       this.offeredA = offeredCurrentA(currentA, this.options.minCurrentA, this.spec.maxCurrentA);
       this.retarget(atMs);
@@ -141,12 +150,18 @@ export class ChargerPlant {
     const status = !this.car ? 'available' : measuredA > 0.5 ? 'charging' : this.wantsEnergy ? 'suspended-evse' : 'suspended-ev';
     return {
       id: this.spec.id, connected: true, status, vehicleConnected: this.car !== undefined,
-      powerW: measuredA * this.spec.phases * this.options.voltageV,
-      phaseCurrentsA: Array.from({ length: this.spec.phases }, () => measuredA),
+      powerW: measuredA * this.phases * this.options.voltageV,
+      phaseCurrentsA: Array.from({ length: this.phases }, () => measuredA),
       offeredCurrentA: r?.offeredA ?? 0,
       ...(r !== undefined && this.car !== undefined ? { sessionEnergyWh: r.sessionWh } : {}),
       measuredAtMs: r?.atMs,
     };
+  }
+
+  private applyPhases(phases: 1 | 3): void {
+    if (!this.spec.switchesPhases || this.spec.phases !== 3 || phases === this.phases) return;
+    this.phases = phases;
+    this.phaseSwitches++;
   }
 
   private retarget(atMs: number): void {
@@ -199,7 +214,7 @@ export class Site {
     for (const c of this.chargers) {
       const a = c.currentA;
       out[0] += a;
-      if (c.spec.phases === 3) { out[1] += a; out[2] += a; }
+      if (c.phases === 3) { out[1] += a; out[2] += a; }
     }
     return out;
   }

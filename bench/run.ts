@@ -58,10 +58,12 @@ if (wanted('solar')) {
     const toMs = fromMs + household.totalW.values.length * 60_000;
     const sessions = daytimeSessions(loadSessions(dataPath(dataDir, 'sessions')), year, fromMs, toMs, 2);
     const { pvW } = pvFunction(irradiance, PV_MODEL);
-    const cars = site.file === 'ghiCloudy' ? [3, 1] as const : [3] as const;
-    for (const phases of cars) {
-      const name = `solar 1 s, ${site.label}, ${phases}-phase car`;
-      cases.push(await timed(name, () => runSolarCase(name, { pvW, homeA, sessions }, { phases, maxCurrentA: 16 })));
+    const cars = site.file === 'ghiCloudy'
+      ? [{ phases: 3 as const }, { phases: 1 as const }, { phases: 3 as const, switchesPhases: true }]
+      : [{ phases: 3 as const }];
+    for (const car of cars) {
+      const name = `solar 1 s, ${site.label}, ${car.phases}-phase car${car.switchesPhases ? ', 1p/3p switching' : ''}`;
+      cases.push(await timed(name, () => runSolarCase(name, { pvW, homeA, sessions }, { ...car, maxCurrentA: 16 })));
     }
   }
   rows.push(...summary.solarRows(cases));

@@ -8,6 +8,8 @@ export interface SentLimit {
   chargerId: string;
   currentA: number;
   safety: boolean;
+  /** Phases the limit asks for (chargers that switch phases); default the charger's. */
+  phases?: 1 | 3;
 }
 
 /** What a controller sees and drives: the chargers' reported states, and a way to send limits. */
@@ -26,7 +28,7 @@ export class Gateway {
   }
 
   send(limit: SentLimit): void {
-    this.site.charger(limit.chargerId).send(limit.currentA, limit.atMs);
+    this.site.charger(limit.chargerId).send(limit.currentA, limit.atMs, limit.phases);
     this.sent.push(limit);
     for (const l of this.listeners) l(limit);
   }

@@ -29,6 +29,7 @@ export function solarRows(cases: readonly SolarCaseResult[]): Row[] {
       row(name, 'tracking error, kWh', map((m) => fmt(m.trackingErrorKWh)), '∫|EV − surplus clamped to 6..16 A| while charging'),
       row(name, 'starts', map((m) => String(m.starts))),
       row(name, 'limit writes', map((m) => (m.controller === 'optimum' ? '' : String(m.writes)))),
+      ...(c.rows.some((m) => m.phaseSwitches > 0) ? [row(name, 'phase switches', map((m) => (m.controller === 'optimum' ? '' : String(m.phaseSwitches))))] : []),
     ];
   });
 }

@@ -10,7 +10,8 @@ export interface SolarOptimumInput {
   stepH: number;
   needWh: number;
   importWeight: number;
-  car: { phases: number; voltageV: number; minA: number; maxA: number };
+  /** `switchesPhases`: a 3-phase car that can also charge on 1 phase (1-phase/3-phase switching) at any step. */
+  car: { phases: number; voltageV: number; minA: number; maxA: number; switchesPhases?: boolean };
 }
 
 export function solveSolarOptimum(input: SolarOptimumInput): number[] {
@@ -31,14 +32,19 @@ function stepValueW(p: number, s: number, w: number): number {
  * for one step (phases·V·Δt Wh), so a dynamic programme over the energy still allowed is exact. (HiGHS's branch and
  * bound on the same model took from 0.1 s to over 5 s per session, and stopped at its MIP gap; the DP takes ms.)
  */
-function solveDiscrete(input: SolarOptimumInput, car: { phases: number; voltageV: number; minA: number; maxA: number }, out: number[]): number[] {
+function solveDiscrete(input: SolarOptimumInput, car: SolarOptimumInput['car'], out: number[]): number[] {
   const { surplusW, stepH, needWh, importWeight: w } = input;
-  const perA = car.phases * car.voltageV;
+  // Units of energy per step: amps on all phases, or with switching amps on one phase (a 3-phase amp is 3 units).
+  const switching = car.switchesPhases === true && car.phases === 3;
+  const perA = switching ? car.voltageV : car.phases * car.voltageV;
+  const sizes = switching
+    ? [...new Set([...range(car.minA, car.maxA), ...range(car.minA, car.maxA).map((a) => 3 * a)])].sort((x, y) => x - y)
+    : range(car.minA, car.maxA);
   // Options per step that are worth taking: more current only if it adds value.
   const options = surplusW.map((s) => {
     const list: { a: number; value: number }[] = [];
     let best = 0;
-    for (let a = car.minA; a <= car.maxA; a++) {
+    for (const a of sizes) {
       const value = stepValueW(a * perA, s, w);
       if (value > best + 1e-9) { list.push({ a, value }); best = value; }
     }
@@ -77,4 +83,8 @@ function solveDiscrete(input: SolarOptimumInput, car: { phases: number; voltageV
     c -= a;
   }
   return out;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }

@@ -79,7 +79,7 @@ export class SunplugController implements Controller {
       id,
       snapshot: () => this.gateway.state(id),
       applyLimit: async (limit: ChargeLimit): Promise<ApplyResult> => {
-        this.gateway.send({ atMs: this.nowMs, chargerId: id, currentA: limit.currentA, safety: limit.safety });
+        this.gateway.send({ atMs: this.nowMs, chargerId: id, currentA: limit.currentA, safety: limit.safety, phases: limit.phases });
         return { outcome: 'applied' };
       },
     };

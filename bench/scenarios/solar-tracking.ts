@@ -43,6 +43,15 @@ export interface SolarMetrics {
   trackingErrorKWh: number;
   starts: number;
   writes: number;
+  /** 1-phase/3-phase switches the charger made. */
+  phaseSwitches: number;
+}
+
+/** The car and charger of a solar case; `switchesPhases`: a 3-phase charger that can switch to 1 phase. */
+export interface SolarCar {
+  phases: 1 | 3;
+  maxCurrentA: number;
+  switchesPhases?: boolean;
 }
 
 export interface SolarCaseResult {
@@ -99,13 +108,15 @@ function surplusW(inputs: SolarInputs, t: number): number {
 }
 
 function emptyMetrics(controller: string): SolarMetrics {
-  return { controller, surplusKWh: 0, capturedKWh: 0, evKWh: 0, evGridKWh: 0, needKWh: 0, boundKWh: 0, trackingErrorKWh: 0, starts: 0, writes: 0 };
+  return { controller, surplusKWh: 0, capturedKWh: 0, evKWh: 0, evGridKWh: 0, needKWh: 0, boundKWh: 0, trackingErrorKWh: 0, starts: 0, writes: 0, phaseSwitches: 0 };
 }
 
-export async function runSolarCase(name: string, inputs: SolarInputs, car: { phases: 1 | 3; maxCurrentA: number }): Promise<SolarCaseResult> {
+export async function runSolarCase(name: string, inputs: SolarInputs, car: SolarCar): Promise<SolarCaseResult> {
   const windows = inputs.sessions.map((s) => sessionWindows(s, inputs.pvW));
-  const spec: ChargerSpec = { id: 'ev', phases: car.phases, maxCurrentA: car.maxCurrentA, meterValuesOffsetMs: 3_000 };
-  const settings = sunplugSettings({ mainFuseA: MAIN_FUSE_A, chargers: [{ id: 'ev', phases: car.phases, maxCurrentA: car.maxCurrentA, mode: 'solar' }] });
+  const switching = car.switchesPhases === true && car.phases === 3;
+  const spec: ChargerSpec = { id: 'ev', phases: car.phases, maxCurrentA: car.maxCurrentA, meterValuesOffsetMs: 3_000, ...(switching ? { switchesPhases: true } : {}) };
+  const base = sunplugSettings({ mainFuseA: MAIN_FUSE_A, chargers: [{ id: 'ev', phases: car.phases, maxCurrentA: car.maxCurrentA, mode: 'solar' }] });
+  const settings = switching ? { ...base, chargers: base.chargers.map((c) => ({ ...c, phaseSwitching: true })) } : base;
   // Sunplug knows each session's departure and energy (as from the car's OCPP 2.0.1 charging needs or the homeowner's
   // plan) and an hourly surplus forecast: the hour's mean of the measured surplus (clouds within the hour unknown).
   // planning.efficiency 1: the session's need is metered at the wall.
@@ -121,7 +132,7 @@ export async function runSolarCase(name: string, inputs: SolarInputs, car: { pha
       { ...EVCC_DEFAULTS, circuitMaxA: MAIN_FUSE_A })],
   ];
   const v = DEFAULT_PLANT_OPTIONS.voltageV;
-  const clampW = (sW: number): number => Math.min(car.maxCurrentA * car.phases * v, Math.max(6 * car.phases * v, sW));
+  const clampW = (sW: number): number => Math.min(car.maxCurrentA * car.phases * v, Math.max(6 * (switching ? 1 : car.phases) * v, sW));
   const rows: SolarMetrics[] = [];
   for (const [label, make] of factories) {
     const m = emptyMetrics(label);
@@ -144,7 +155,7 @@ export async function runSolarCase(name: string, inputs: SolarInputs, car: { pha
         exogenous: (t) => ({ homeA: inputs.homeA(t), pvW: inputs.pvW(t) }),
         observe: (_t, _reading, exo) => {
           const sW = exo.pvW - (exo.homeA[0] + exo.homeA[1] + exo.homeA[2]) * DEFAULT_PLANT_OPTIONS.voltageV;
-          const evW = charger.currentA * car.phases * DEFAULT_PLANT_OPTIONS.voltageV;
+          const evW = charger.currentA * charger.phases * DEFAULT_PLANT_OPTIONS.voltageV;
           if (evW > 0) m.trackingErrorKWh += Math.abs(evW - clampW(sW)) / 3.6e6;
           const captured = Math.min(evW, Math.max(0, sW));
           surplusWh += Math.max(0, sW) / 3600;
@@ -162,6 +173,7 @@ export async function runSolarCase(name: string, inputs: SolarInputs, car: { pha
     }
     m.evGridKWh = m.evKWh - m.capturedKWh;
     m.writes = gateway.sent.length;
+    m.phaseSwitches = charger.phaseSwitches;
     rows.push(m);
   }
   rows.push(await optimumRow(inputs, windows, car));
@@ -169,10 +181,11 @@ export async function runSolarCase(name: string, inputs: SolarInputs, car: { pha
   return { name, sessions: windows.filter((w) => w.length > 0).length, scoredHours, rows };
 }
 
-async function optimumRow(inputs: SolarInputs, windows: Window[][], car: { phases: 1 | 3; maxCurrentA: number }): Promise<SolarMetrics> {
+async function optimumRow(inputs: SolarInputs, windows: Window[][], car: SolarCar): Promise<SolarMetrics> {
   const m = emptyMetrics('optimum');
   const v = DEFAULT_PLANT_OPTIONS.voltageV;
-  const clampW = (sW: number): number => Math.min(car.maxCurrentA * car.phases * v, Math.max(6 * car.phases * v, sW));
+  const switching = car.switchesPhases === true && car.phases === 3;
+  const clampW = (sW: number): number => Math.min(car.maxCurrentA * car.phases * v, Math.max(6 * (switching ? 1 : car.phases) * v, sW));
   for (const [i, s] of inputs.sessions.entries()) {
     const ws = windows[i]!;
     const minutes = ws.flatMap((w) => Array.from({ length: (w.toMs - w.fromMs) / MINUTE_MS }, (_, k) => w.fromMs + k * MINUTE_MS));
@@ -180,7 +193,7 @@ async function optimumRow(inputs: SolarInputs, windows: Window[][], car: { phase
     const meanW = perSecond.map((xs) => xs.reduce((a, b) => a + b, 0) / 60);
     const powerW = solveSolarOptimum({
       surplusW: meanW, stepH: 1 / 60, needWh: s.needWh, importWeight: 1,
-      car: { phases: car.phases, voltageV: v, minA: 6, maxA: car.maxCurrentA },
+      car: { phases: car.phases, voltageV: v, minA: 6, maxA: car.maxCurrentA, switchesPhases: switching },
     });
     let surplusWh = 0;
     let wasOn = false;
