@@ -51,10 +51,12 @@ export async function openTlsStore(settings: OcppListenSettings, context: { data
 export async function openOcppListeners(
   server: OcppServer, settings: OcppListenSettings, store: TlsStore | undefined, context: { clock: Clock; logger: Logger },
 ): Promise<OcppListeners> {
-  if (settings.securityProfile < 2 || store === undefined) {
+  if (settings.securityProfile < 2) {
     const port = await server.listen(settings.port, settings.host);
     return { port, url: `ws://127.0.0.1:${port}/ocpp`, tls: undefined, stop: () => undefined };
   }
+  // Never fall back to plain ws:// under a TLS profile.
+  if (store === undefined) throw new Error(`security profile ${settings.securityProfile} needs TLS material (openTlsStore)`);
   const port = await server.listenTls(settings.tlsPort, settings.host, store.current);
   const stopRenewal = context.clock.every(RENEWAL_CHECK_MS, async () => {
     if (await store.renewIfDue()) server.updateTlsMaterial(store.current);
