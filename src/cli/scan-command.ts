@@ -30,6 +30,7 @@ const SERIAL_DEFAULT_UNITS = '1-10';
 
 export const SCAN_USAGE = `Usage: sunplug scan --host HOST [--port 502,1502] [--units 1,2,3,71,126,200-204,240] [--timeout MS] [--json]
        sunplug scan --serial PATH --baud N [--parity none|even|odd] [--stop-bits 1|2] [--units 1-10] [--timeout MS] [--json]
+       sunplug scan --host HOST --port N --rtu-over-tcp [--units 1-10] [--timeout MS] [--json]
 
 Finds Modbus TCP devices behind HOST, or Modbus RTU devices on the RS-485 bus at the serial port PATH: SunSpec devices
 (inverters, meters, batteries) and devices with a profile in devices/profiles. Prints manufacturer, model, serial,
@@ -45,6 +46,8 @@ SunSpec models, live power and a config snippet to paste.
   --baud N          Bus speed with --serial: ${BAUD_RATES.join(', ')} (most meters 9600, SDM120 2400)
   --parity P        With --serial: none (default), even or odd
   --stop-bits N     With --serial: 1 (default) or 2
+  --rtu-over-tcp    HOST is a transparent RS-485-to-TCP gateway: send RTU frames, not Modbus TCP (the gateway's own
+                    serial settings must match the bus)
                     On a serial bus --units defaults to ${SERIAL_DEFAULT_UNITS}; all devices on it must share one speed
 
 Exit code 0 when a device was found, 1 when none was, 2 on bad arguments.
@@ -70,7 +73,7 @@ export async function scanCommand(args: string[], options: ScanCommandOptions = 
       options: {
         host: { type: 'string' }, port: { type: 'string' }, units: { type: 'string' }, timeout: { type: 'string' },
         json: { type: 'boolean', default: false }, serial: { type: 'string' }, baud: { type: 'string' },
-        parity: { type: 'string' }, 'stop-bits': { type: 'string' },
+        parity: { type: 'string' }, 'stop-bits': { type: 'string' }, 'rtu-over-tcp': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -85,7 +88,9 @@ export async function scanCommand(args: string[], options: ScanCommandOptions = 
   if (values.serial !== undefined || values.baud !== undefined || values.parity !== undefined || values['stop-bits'] !== undefined) {
     const line = parseSerialLine(values.serial, values.baud, values.parity, values['stop-bits']);
     if (typeof line === 'string') return usage(line);
-    if (values.host !== undefined || values.port !== undefined) return usage('--serial scans an RS-485 bus; --host and --port are for Modbus TCP: give one or the other');
+    if (values.host !== undefined || values.port !== undefined || values['rtu-over-tcp']) {
+      return usage('--serial scans an RS-485 bus; --host and --port are for Modbus TCP: give one or the other');
+    }
     serial = line;
   } else if (values.host === undefined || values.host.trim() === '') {
     return usage('--host is required (the device\'s or gateway\'s IP address or name), or --serial PATH --baud N for an RS-485 bus');
@@ -93,8 +98,9 @@ export async function scanCommand(args: string[], options: ScanCommandOptions = 
   const profiles = options.profiles ?? new ProfileCatalog();
   const ports = serial !== undefined ? [] : values.port === undefined ? [...DEFAULT_SCAN_PORTS] : parseIdList(values.port, 'port', 1, 65535);
   if (typeof ports === 'string') return usage(`--port "${values.port}": ${ports}`);
+  const rtuOverTcp = values['rtu-over-tcp'] === true;
   const units = values.units !== undefined ? parseIdList(values.units, 'unit id', 0, 255)
-    : serial !== undefined ? parseIdList(SERIAL_DEFAULT_UNITS, 'unit id', 0, 255) : defaultUnits(profiles);
+    : serial !== undefined || rtuOverTcp ? parseIdList(SERIAL_DEFAULT_UNITS, 'unit id', 0, 255) : defaultUnits(profiles);
   if (typeof units === 'string') return usage(`--units "${values.units}": ${units}`);
   const timeoutMs = values.timeout === undefined ? 500 : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 50 || timeoutMs > 30000) return usage(`--timeout "${values.timeout}": a whole number of milliseconds, 50..30000`);
@@ -103,11 +109,12 @@ export async function scanCommand(args: string[], options: ScanCommandOptions = 
   const clock = options.clock ?? new RealClock();
   const logger = options.logger ?? createLogger({ level: process.env.SUNPLUG_LOG_LEVEL ?? 'silent', destination: process.stderr });
   if (!values.json) {
-    const what = serial !== undefined ? `the RS-485 bus on ${serial.path} (${lineName(serial)})` : `${host}, ports ${ports.join(', ')}`;
+    const what = serial !== undefined ? `the RS-485 bus on ${serial.path} (${lineName(serial)})`
+      : `${host}, ports ${ports.join(', ')}${rtuOverTcp ? ' (RTU over TCP)' : ''}`;
     io.out(`Scanning ${what}, units ${formatIdList(units)} (timeout ${timeoutMs} ms)...\n`);
   }
   const startedMs = clock.nowMs();
-  const report = await scanDevices({ host, ports, units, timeoutMs, clock, logger, profiles, ...(serial !== undefined ? { serial } : {}) });
+  const report = await scanDevices({ host, ports, units, timeoutMs, clock, logger, profiles, ...(serial !== undefined ? { serial } : {}), ...(rtuOverTcp ? { rtuOverTcp } : {}) });
   if (values.json) {
     io.out(`${JSON.stringify(report.devices.map(toJson), null, 2)}\n`);
   } else {
@@ -158,6 +165,7 @@ export function formatIdList(ids: readonly number[]): string {
 }
 
 type SnippetLink = { host: string; port: number; unit: number }
+  | { rtuOverTcp: { host: string; port: number }; unit: number }
   | { serial: { path: string; baudRate: number; parity?: SerialParity; stopBits?: 1 | 2 }; unit: number };
 
 /** The meters entries for the devices found: one per role each device can serve. Ids are the role, then role-2 ... */
@@ -175,6 +183,7 @@ export function meterEntries(devices: readonly FoundDevice[]): { id: string; rol
 /** The config's modbus entry for a device; line settings that are the defaults (8N1) are left out. */
 function snippetLink(d: FoundDevice): SnippetLink {
   const line = d.serialLine;
+  if (d.rtuOverTcp === true) return { rtuOverTcp: { host: d.host, port: d.port }, unit: d.unit };
   if (line === undefined) return { host: d.host, port: d.port, unit: d.unit };
   return {
     serial: { path: line.path, baudRate: line.baudRate, ...(line.parity !== 'none' ? { parity: line.parity } : {}), ...(line.stopBits !== 1 ? { stopBits: line.stopBits } : {}) },
@@ -205,7 +214,8 @@ export function toJson(device: FoundDevice): Record<string, unknown> {
     return { unit, manufacturer, model, serial, sunspecModels, powerW, role, serialPort: serialLine.path, baudRate: serialLine.baudRate,
       parity: serialLine.parity, stopBits: serialLine.stopBits, roles, device: profile, ...index, match, alsoPossible };
   }
-  return { unit, port, manufacturer, model, serial, sunspecModels, powerW, role, host, roles, device: profile, ...index, match, alsoPossible };
+  const framing = device.rtuOverTcp === true ? { rtuOverTcp: true } : {};
+  return { unit, port, manufacturer, model, serial, sunspecModels, powerW, role, host, ...framing, roles, device: profile, ...index, match, alsoPossible };
 }
 
 function formatReport(report: ScanReport, host: string, elapsedMs: number, serial?: SerialLineSettings): string {

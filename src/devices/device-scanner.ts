@@ -29,6 +29,8 @@ export interface ScanOptions {
   ports: readonly number[];
   /** Modbus RTU: the serial port of an RS-485 bus; devices found on it have `host` = its path and `port` 0. */
   serial?: SerialLineSettings;
+  /** `host` is a transparent RS-485 gateway: send RTU frames over TCP instead of Modbus TCP. */
+  rtuOverTcp?: boolean;
   units: readonly number[];
   /** Per request; also the connect timeout. */
   timeoutMs: number;
@@ -50,6 +52,8 @@ export interface FoundDevice {
   sunspecIndex?: number;
   /** Set for a device found on an RS-485 bus (Modbus RTU). */
   serialLine?: SerialLineSettings;
+  /** Set for a device found behind a transparent RS-485 gateway (RTU frames over TCP). */
+  rtuOverTcp?: true;
   unit: number;
   manufacturer: string | null;
   model: string | null;
@@ -95,7 +99,7 @@ export async function scanDevices(options: ScanOptions): Promise<ScanReport> {
   const models = options.models ?? new ModelCatalog();
   const targets: { port: number; transport: ModbusTransport }[] = options.serial !== undefined
     ? [{ port: 0, transport: { kind: 'rtu', ...options.serial } }]
-    : options.ports.map((port) => ({ port, transport: { kind: 'tcp', host: options.host, port } }));
+    : options.ports.map((port) => ({ port, transport: { kind: options.rtuOverTcp === true ? 'rtu-over-tcp' : 'tcp', host: options.host, port } }));
   for (const { port, transport } of targets) {
     const link = new ModbusLink({
       transport, clock: options.clock, logger: options.logger, timeoutMs: options.timeoutMs,
@@ -292,8 +296,9 @@ async function readRole(options: ScanOptions, link: ModbusLink, profile: DeviceP
 }
 
 /** Where a found device is: host and port, or the serial port's path with its line settings. */
-function where(options: ScanOptions, port: number): Pick<FoundDevice, 'host' | 'port' | 'serialLine'> {
-  return options.serial === undefined ? { host: options.host, port } : { host: options.serial.path, port: 0, serialLine: options.serial };
+function where(options: ScanOptions, port: number): Pick<FoundDevice, 'host' | 'port' | 'serialLine' | 'rtuOverTcp'> {
+  if (options.serial !== undefined) return { host: options.serial.path, port: 0, serialLine: options.serial };
+  return options.rtuOverTcp === true ? { host: options.host, port, rtuOverTcp: true } : { host: options.host, port };
 }
 
 function registerRoles(profile: DeviceProfile): MeterRole[] {

@@ -106,6 +106,30 @@ describe('sunplug scan --serial on an RS-485 bus (socat pty pair, pymodbus RTU s
   });
 });
 
+describe('sunplug scan --rtu-over-tcp through a transparent gateway (pymodbus TCP server with the RTU framer)', { skip: missingRtuPeer }, () => {
+  let server: PymodbusServer;
+  before(async () => {
+    server = await startPymodbusServer({ 2: sdm630 }, { kind: 'rtu-over-tcp' });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('finds the SDM630 and prints an rtuOverTcp snippet; plain Modbus TCP finds nothing there', async () => {
+    const { code, stdout } = await scan('--host', '127.0.0.1', '--port', String(server.port), '--rtu-over-tcp', '--units', '2', '--timeout', '300');
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, new RegExp(`^Scanning 127\\.0\\.0\\.1, ports ${server.port} \\(RTU over TCP\\), units 2`));
+    const snippet = stdout.slice(stdout.indexOf('meters:'));
+    assert.equal(snippet.split('\n')[1], `  - { id: grid, role: grid, device: eastron-sdm630, modbus: { rtuOverTcp: { host: 127.0.0.1, port: ${server.port} }, unit: 2 } }`);
+    const config = validateConfig({ site: { mainFuseA: 25 }, ...parse(snippet) as object });
+    assert.deepEqual(config.meters[0]?.modbus, { rtuOverTcp: { host: '127.0.0.1', port: server.port }, unit: 2 });
+    const json = await scan('--host', '127.0.0.1', '--port', String(server.port), '--rtu-over-tcp', '--units', '2', '--timeout', '300', '--json');
+    assert.deepEqual((JSON.parse(json.stdout) as Record<string, unknown>[]).map((d) => [d.unit, d.device, d.powerW, d.rtuOverTcp]), [[2, 'eastron-sdm630', 632.5, true]]);
+    const plain = await scan('--host', '127.0.0.1', '--port', String(server.port), '--units', '2', '--timeout', '200', '--json');
+    assert.equal(plain.stdout, '[]\n', 'Modbus TCP framing gets no answer from an RTU gateway');
+  });
+});
+
 describe('sunplug scan', () => {
   describe('against a pymodbus server with a hand-built SunSpec inverter (unit 1) and meter (unit 240)', () => {
     let server: PymodbusServer;
