@@ -202,11 +202,22 @@ export const configSchema = z.strictObject({
     });
   }
   const meterIds = new Set<string>();
+  // One RS-485 bus runs at one speed: meters on the same serial port must agree on its line settings.
+  const lines = new Map<string, { line: string; id: string }>();
   config.meters.forEach((meter, index) => {
     if (meterIds.has(meter.id)) {
       ctx.addIssue({ code: 'custom', path: ['meters', index, 'id'], message: `duplicate meter id "${meter.id}"` });
     }
     meterIds.add(meter.id);
+    const serial = meter.modbus.serial;
+    if (serial === undefined) return;
+    const line = `${serial.baudRate} ${serial.dataBits}${serial.parity[0]!.toUpperCase()}${serial.stopBits}`;
+    const first = lines.get(serial.path);
+    if (first === undefined) lines.set(serial.path, { line, id: meter.id });
+    else if (first.line !== line) {
+      ctx.addIssue({ code: 'custom', path: ['meters', index, 'modbus', 'serial'],
+        message: `${serial.path} runs at ${first.line} for meter "${first.id}"; every meter on one serial port must use the same settings, not ${line}` });
+    }
   });
   const chargerIds = new Set<string>();
   config.chargers.forEach((charger, index) => {

@@ -57,4 +57,13 @@ describe('meters with device profiles in the config', () => {
     assert.match(problems(config('{ id: g, role: grid, device: sunspec, modbus: { serial: { baudRate: 9600 } } }')).join('\n'),
       /meters\.0\.modbus\.serial\.path/);
   });
+
+  it('refuses two line settings for one serial port', () => {
+    const text = 'site: { mainFuseA: 25 }\nmeters:\n'
+      + '  - { id: a, role: grid, device: eastron-sdm630, modbus: { serial: { path: /dev/ttyUSB0, baudRate: 9600 }, unit: 1 } }\n'
+      + '  - { id: b, role: grid, device: eastron-sdm120, modbus: { serial: { path: /dev/ttyUSB0, baudRate: 2400 }, unit: 2 } }\n'
+      + '  - { id: c, role: grid, device: eastron-sdm72, modbus: { serial: { path: /dev/ttyUSB1, baudRate: 2400 }, unit: 2 } }\n';
+    assert.deepEqual(problems(text),
+      ['meters.1.modbus.serial: /dev/ttyUSB0 runs at 9600 8N1 for meter "a"; every meter on one serial port must use the same settings, not 2400 8N1']);
+  });
 });
